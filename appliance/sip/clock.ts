@@ -1,0 +1,15 @@
+/**
+ * Time as the SIP stack sees it. Everything that waits (transaction timers, connection
+ * reaping, keepalives) takes a Clock, so tests drive a virtual one and assert exact
+ * schedules without sleeping. Only entry points create the real clock.
+ */
+export interface TimerHandle {
+  readonly id: number;
+}
+
+export interface Clock {
+  /** Milliseconds on a monotonic scale. */
+  now(): number;
+  setTimer(ms: number, fn: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle | undefined): void;
+}
