@@ -15,7 +15,8 @@ export type SipErrorCode =
   | 'SIP_ERR_URI' // Request-URI or header URI malformed
   | 'SIP_ERR_TOO_LARGE' // message exceeds the configured maximum (413 / close)
   | 'SIP_ERR_INCOMPLETE' // headers never terminated (no empty line)
-  | 'SIP_ERR_STATUS_CODE'; // status code outside 100..699
+  | 'SIP_ERR_STATUS_CODE' // status code outside 100..699
+  | 'SIP_ERR_INTERNAL'; // a fault in the parser itself, reported instead of thrown (drop)
 
 /** What the receiver must do: answer with this status, or drop silently. */
 export type SipErrorAction = number | 'drop';

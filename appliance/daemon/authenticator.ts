@@ -1,0 +1,94 @@
+import { timingSafeEqual } from 'node:crypto';
+import { digestResponse, formatChallenge, normalizeAlgorithm, parseAuthorization, parseCredentials, SipAuthError, type DigestCredentials } from '../sip/auth/digest';
+import { createNonce, verifyNonce } from '../sip/auth/nonce';
+import type { Clock } from '../sip/clock';
+import { getHeaderValues, type Header, type SipRequest } from '../sip/message/message';
+
+/** What the server stores per account: HA1 for each algorithm, never the password. */
+export interface StoredSecret {
+  ha1: { MD5: string; 'SHA-256': string };
+}
+
+export interface AccountLookup {
+  find(username: string): StoredSecret | undefined;
+}
+
+export type AuthOutcome =
+  | { kind: 'authenticated'; username: string }
+  /** No usable credentials (none, unknown scheme, other realm, stale nonce): challenge. */
+  | { kind: 'challenge'; stale: boolean }
+  /** Credentials that are ours and wrong, or name no account. */
+  | { kind: 'forbidden'; username: string; reason: 'unknown-user' | 'bad-response' | 'malformed' };
+
+/** RFC 8760 §2.4: offer the strongest algorithm first, MD5 last for old phones. */
+const OFFERED = ['SHA-256', 'MD5'] as const;
+const NONCE_LIFETIME_MS = 5 * 60_000;
+
+/**
+ * Digest authentication of requests (RFC 3261 §22, RFC 8760): challenges with
+ * stateless HMAC nonces and checks credentials against stored HA1 values.
+ */
+export class Authenticator {
+  constructor(
+    private readonly realm: string,
+    private readonly secret: Buffer,
+    private readonly clock: Clock,
+    private readonly accounts: AccountLookup,
+  ) {}
+
+  /** 401 challenges carry WWW-Authenticate; 407 Proxy-Authenticate (§22.2, §22.3). */
+  challengeHeaders(status: 401 | 407, stale: boolean): Header[] {
+    const name = status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
+    const nonce = createNonce(this.secret, this.clock.now());
+    return OFFERED.map((algorithm) => ({
+      name,
+      value: formatChallenge({ realm: this.realm, nonce, algorithm, qop: ['auth'], ...(stale ? { stale: true } : {}), other: [] }),
+    }));
+  }
+
+  authenticate(request: SipRequest, header: 'authorization' | 'proxy-authorization'): AuthOutcome {
+    let stale = false;
+    for (const value of getHeaderValues(request, header)) {
+      let creds: DigestCredentials;
+      try {
+        // §22.1: credentials of a scheme we do not implement are ignored, not refused.
+        if (parseAuthorization(value).scheme.toLowerCase() !== 'digest') continue;
+        creds = parseCredentials(value);
+      } catch (err) {
+        if (err instanceof SipAuthError) return { kind: 'forbidden', username: '', reason: 'malformed' };
+        throw err;
+      }
+      if (creds.realm !== this.realm) continue; // meant for another hop
+      const algorithm = normalizeAlgorithm(creds.algorithm ?? 'MD5');
+      if (algorithm !== 'MD5' && algorithm !== 'SHA-256') continue;
+      const verdict = verifyNonce(creds.nonce, this.secret, this.clock.now(), NONCE_LIFETIME_MS);
+      if (verdict === 'stale') {
+        stale = true;
+        continue;
+      }
+      if (verdict === 'invalid') continue;
+      const account = this.accounts.find(creds.username);
+      if (!account) return { kind: 'forbidden', username: creds.username, reason: 'unknown-user' };
+      const expected = digestResponse({
+        algorithm,
+        ha1: account.ha1[algorithm],
+        username: creds.username,
+        realm: this.realm,
+        method: request.method,
+        uri: creds.uri,
+        nonce: creds.nonce,
+        ...(creds.qop === 'auth' ? { qop: 'auth' as const, nc: creds.nc ?? '', cnonce: creds.cnonce ?? '' } : {}),
+      });
+      const given = Buffer.from(creds.response.toLowerCase(), 'latin1');
+      const want = Buffer.from(expected, 'latin1');
+      if (given.length !== want.length || !timingSafeEqual(given, want)) {
+        return { kind: 'forbidden', username: creds.username, reason: 'bad-response' };
+      }
+      return { kind: 'authenticated', username: creds.username };
+    }
+    return { kind: 'challenge', stale };
+  }
+}
+
+/** No accounts: every credential names an unknown user. The registrar replaces this. */
+export const NO_ACCOUNTS: AccountLookup = { find: () => undefined };

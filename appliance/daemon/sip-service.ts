@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../sip/clock';
+import type { SipLogger } from '../sip/logger';
+import { createResponse } from '../sip/message/build';
+import type { Header, SipRequest, SipResponse } from '../sip/message/message';
+import type { Channel, TransportError } from '../sip/transaction/channel';
+import type { InviteServerTransaction } from '../sip/transaction/invite-server';
+import { TransactionLayer, type ServerTransaction, type TransactionCore } from '../sip/transaction/layer';
+import type { NonInviteServerTransaction } from '../sip/transaction/non-invite-server';
+import type { Flow } from '../sip/transport/flow';
+import type { SipTransportLayer } from '../sip/transport/transport-layer';
+import { VERSION } from '../version';
+import { Authenticator, NO_ACCOUNTS, type AccountLookup } from './authenticator';
+import { precheck, type Capabilities } from './request-policy';
+
+export interface SipServiceOptions {
+  clock: Clock;
+  logger: SipLogger;
+  transport: SipTransportLayer;
+  realm: string;
+  accounts?: AccountLookup;
+}
+
+/** What this release serves; Allow/Supported/Accept are derived from it. */
+export const CAPABILITIES: Capabilities = {
+  allow: ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER'],
+  supported: [],
+  accept: ['application/sdp'],
+};
+
+const SERVER: Header = { name: 'Server', value: `EdgeSIP/${VERSION}` };
+
+/**
+ * The application on top of the SIP stack (the transaction user, RFC 3261 §8.2): runs
+ * the checks every request passes, answers OPTIONS, challenges everything else with
+ * digest authentication, and answers what this release cannot serve yet with the
+ * status the RFC calls for. The registrar and the B2BUA plug in here.
+ */
+export class SipService implements TransactionCore {
+  private readonly transactions: TransactionLayer;
+  private readonly auth: Authenticator;
+  private readonly streamChannels = new Map<number, Channel>();
+
+  constructor(private readonly options: SipServiceOptions) {
+    this.transactions = new TransactionLayer({ clock: options.clock, core: this, logger: options.logger });
+    this.auth = new Authenticator(options.realm, randomBytes(32), options.clock, options.accounts ?? NO_ACCOUNTS);
+  }
+
+  receiveRequest(request: SipRequest, flow: Flow): void {
+    this.transactions.receiveRequest(request, this.channelFor(flow));
+  }
+
+  receiveResponse(response: SipResponse, flow: Flow): void {
+    this.transactions.receiveResponse(response, this.channelFor(flow));
+  }
+
+  /**
+   * A stream connection closed. Its transactions are not failed: §18.2.2 lets a
+   * response reach the peer over a new connection. Only the channel is forgotten.
+   */
+  connectionClosed(flow: Flow): void {
+    if (flow.connectionId !== undefined) this.streamChannels.delete(flow.connectionId);
+  }
+
+  close(): void {
+    this.transactions.close();
+  }
+
+  // --- TransactionCore --------------------------------------------------------------
+
+  onRequest(request: SipRequest, tx: ServerTransaction): void {
+    tx.sendResponse(this.answer(request));
+  }
+
+  onAck(): void {
+    // ACKs for 2xx belong to dialogs; this release establishes none.
+  }
+
+  onCancel(cancel: SipRequest, tx: NonInviteServerTransaction, invite: InviteServerTransaction | undefined): void {
+    // §9.2: 481 when the CANCEL matches no transaction; else 200 for the CANCEL and,
+    // if the INVITE has not been answered finally yet, 487 for it.
+    if (!invite) {
+      tx.sendResponse(this.respond(cancel, 481));
+      return;
+    }
+    tx.sendResponse(this.respond(cancel, 200));
+    if (invite.state === 'Proceeding') invite.sendResponse(this.respond(invite.request, 487));
+  }
+
+  onServerTimeout(tx: InviteServerTransaction): void {
+    this.options.logger.debug({ callId: tx.id }, 'sip no ACK for final response (Timer H)');
+  }
+
+  onServerTransportError(tx: ServerTransaction, err: TransportError): void {
+    this.options.logger.debug({ tx: tx.id, code: err.code, reason: err.message }, 'sip response not sent');
+  }
+
+  // --- request handling -------------------------------------------------------------
+
+  private answer(request: SipRequest): SipResponse {
+    const rejection = precheck(request, CAPABILITIES);
+    if (rejection) return this.respond(request, rejection.status, rejection.headers);
+    switch (request.method) {
+      case 'OPTIONS':
+        // §11.2: what this server can do.
+        return this.respond(request, 200, [
+          { name: 'Allow', value: CAPABILITIES.allow.join(', ') },
+          { name: 'Accept', value: CAPABILITIES.accept.join(', ') },
+          { name: 'Accept-Encoding', value: 'identity' },
+          { name: 'Accept-Language', value: 'en, zh-CN' },
+          { name: 'Supported', value: CAPABILITIES.supported.join(', ') },
+        ]);
+      case 'REGISTER':
+        return this.authenticated(request, 401);
+      case 'INVITE':
+        return this.authenticated(request, 407);
+      case 'BYE':
+        // §15.1.2: a BYE outside any dialog this server knows.
+        return this.respond(request, 481);
+      default:
+        // precheck admits only CAPABILITIES.allow; ACK and CANCEL never reach here.
+        return this.respond(request, 500);
+    }
+  }
+
+  /**
+   * Digest on everything (§22): no credentials, stale ones or another realm's get a
+   * challenge; wrong ones 403. No accounts exist until the registrar lands, so an
+   * authenticated request has nothing to reach: 404 (§21.4.5).
+   */
+  private authenticated(request: SipRequest, challenge: 401 | 407): SipResponse {
+    const outcome = this.auth.authenticate(request, challenge === 401 ? 'authorization' : 'proxy-authorization');
+    switch (outcome.kind) {
+      case 'challenge':
+        return this.respond(request, challenge, this.auth.challengeHeaders(challenge, outcome.stale));
+      case 'forbidden':
+        this.options.logger.info({ method: request.method, user: outcome.username, reason: outcome.reason }, 'sip authentication failed');
+        return this.respond(request, 403);
+      case 'authenticated':
+        return this.respond(request, 404);
+    }
+  }
+
+  private respond(request: SipRequest, status: number, headers: Header[] = []): SipResponse {
+    return createResponse(request, status, undefined, { headers: [...headers, SERVER] });
+  }
+
+  private channelFor(flow: Flow): Channel {
+    const transport = this.options.transport;
+    const make = (): Channel => ({
+      reliable: flow.transport !== 'UDP',
+      transport: flow.transport,
+      send: (message) =>
+        message.kind === 'response' ? transport.sendResponse(message, flow) : transport.sendRequest(message, flow.transport, flow.remote),
+    });
+    // One Channel object per stream connection, so a closed connection fails exactly
+    // its transactions; UDP has no connection to fail.
+    if (flow.connectionId === undefined) return make();
+    let channel = this.streamChannels.get(flow.connectionId);
+    if (!channel) {
+      channel = make();
+      this.streamChannels.set(flow.connectionId, channel);
+    }
+    return channel;
+  }
+}

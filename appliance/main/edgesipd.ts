@@ -1,0 +1,265 @@
+/**
+ * edgesipd — composition root of the SIP server. The only place that creates sockets
+ * and the real clock; everything below receives them.
+ *
+ *   node dist/edgesipd.js --data-dir DIR [--sip-port N] [--tls-port N] [--listen ADDR]...
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdirSync } from 'node:fs';
+import { createConnection, createServer, isIP, type Server } from 'node:net';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from '../config/store';
+import type { EdgesipConfig } from '../config/schema';
+import { SipService } from '../daemon/sip-service';
+import { createLogger, type Logger } from '../platform/logger';
+import { realClock } from '../platform/real-clock';
+import { daysLeft, ensureTlsIdentity, type TlsIdentity } from '../platform/tls-identity';
+import { SipTransportLayer } from '../sip/transport/transport-layer';
+import { VERSION } from '../version';
+
+/** Exit codes; 3 tells systemd not to restart into the same bad config. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_BAD_CONFIG = 3;
+
+const USAGE = `usage: edgesipd --data-dir DIR [--sip-port N] [--tls-port N] [--listen ADDR]...
+  --data-dir DIR   configuration and state (config.json is created with defaults)
+  --sip-port N     UDP and TCP port (default from config, 5060; 0 picks a free one)
+  --tls-port N     TLS port (default from config, 5061; 0 picks a free one)
+  --listen ADDR    listen address, repeatable (default from config: 0.0.0.0 and ::)`;
+
+interface Args {
+  dataDir: string;
+  sipPort?: number;
+  tlsPort?: number;
+  listen?: string[];
+}
+
+function parseCommandLine(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      'sip-port': { type: 'string' },
+      'tls-port': { type: 'string' },
+      listen: { type: 'string', multiple: true },
+      help: { type: 'boolean' },
+      version: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(EXIT_OK);
+  }
+  if (values.version) {
+    process.stdout.write(`edgesipd ${VERSION}\n`);
+    process.exit(EXIT_OK);
+  }
+  if (!values['data-dir']) throw new UsageError('--data-dir is required');
+  const port = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--${name}: "${v}" is not a port number (0-65535)`);
+    return n;
+  };
+  const args: Args = { dataDir: resolve(values['data-dir']) };
+  const sipPort = port('sip-port', values['sip-port']);
+  const tlsPort = port('tls-port', values['tls-port']);
+  if (sipPort !== undefined) args.sipPort = sipPort;
+  if (tlsPort !== undefined) args.tlsPort = tlsPort;
+  if (values.listen) {
+    for (const a of values.listen) if (!isIP(a)) throw new UsageError(`--listen: "${a}" is not an IP address`);
+    args.listen = values.listen;
+  }
+  return args;
+}
+
+class UsageError extends Error {
+  readonly code = 'EDGESIP_ERR_USAGE';
+}
+
+async function main(): Promise<void> {
+  let args: Args;
+  try {
+    args = parseCommandLine(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`edgesipd: ${(err as Error).message}\n${USAGE}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  mkdirSync(args.dataDir, { recursive: true, mode: 0o700 });
+
+  let config: EdgesipConfig;
+  let created: boolean;
+  try {
+    ({ config, created } = loadConfig(args.dataDir));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      // Before the logger exists the level is unknown: log the refusal at error level.
+      const log = createLogger('info');
+      log.error({ code: err.code, file: err.file, problems: err.problems }, 'config refused; the file was left unchanged');
+      process.exit(EXIT_BAD_CONFIG);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.log.level);
+  logger.info({ version: VERSION, node: process.version, dataDir: args.dataDir, configCreated: created }, 'edgesipd starting');
+
+  const identity = ensureTlsIdentity(args.dataDir, config.tls.certFile, config.tls.keyFile);
+  logTlsIdentity(logger, identity);
+
+  const clock = realClock();
+  const transport = new SipTransportLayer({
+    clock,
+    logger,
+    maxMessageBytes: config.sip.maxMessageBytes,
+    idleTimeoutMs: config.sip.idleTimeoutSeconds * 1000,
+    connect: (kind, remote) =>
+      kind === 'TLS'
+        ? tlsConnect({ host: remote.address, port: remote.port, cert: identity.cert, key: identity.key, minVersion: config.tls.minVersion, rejectUnauthorized: false })
+        : createConnection({ host: remote.address, port: remote.port }),
+    onRequest: (req, flow) => service.receiveRequest(req, flow),
+    onResponse: (res, flow) => service.receiveResponse(res, flow),
+    onConnectionClosed: (flow) => service.connectionClosed(flow),
+  });
+  const service = new SipService({ clock, logger, transport, realm: config.sip.realm || hostname() || 'edgesip' });
+
+  const listen = args.listen ?? config.sip.listen;
+  const bound = await bindAll(logger, transport, listen, args.sipPort ?? config.sip.port, args.tlsPort ?? config.sip.tlsPort, config, identity);
+  logger.info({ udp: bound.udp, tcp: bound.tcp, tls: bound.tls }, 'edgesipd listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'edgesipd stopping');
+    const force = setTimeout(() => process.exit(EXIT_FAILURE), 5000);
+    force.unref();
+    service.close();
+    for (const s of bound.servers) s.close();
+    transport.close().then(
+      () => {
+        logger.info({}, 'edgesipd stopped');
+        process.exit(EXIT_OK);
+      },
+      () => process.exit(EXIT_FAILURE),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function logTlsIdentity(logger: Logger, identity: TlsIdentity): void {
+  const days = daysLeft(identity);
+  const info = { certFile: identity.certFile, selfSigned: identity.selfSigned, notAfter: identity.notAfter.toISOString(), san: identity.subjectAltName };
+  if (days < 0) logger.error({ ...info, daysLeft: days }, 'tls certificate has expired');
+  else if (days < 30) logger.warn({ ...info, daysLeft: days }, 'tls certificate expires soon');
+  else logger.info(info, 'tls certificate loaded');
+}
+
+interface Bound {
+  udp: string[];
+  tcp: string[];
+  tls: string[];
+  servers: Server[];
+}
+
+/**
+ * Bind UDP and TCP on the same port for every listen address (port 0: the first
+ * socket picks, the others follow), and TLS on its own port. An IPv6 wildcard on a
+ * host without IPv6 is skipped with a warning; any other bind failure is fatal.
+ */
+async function bindAll(
+  logger: Logger,
+  transport: SipTransportLayer,
+  listen: string[],
+  sipPort: number,
+  tlsPort: number,
+  config: EdgesipConfig,
+  identity: TlsIdentity,
+): Promise<Bound> {
+  const bound: Bound = { udp: [], tcp: [], tls: [], servers: [] };
+  let port = sipPort;
+  let securePort = tlsPort;
+  let retries = 0;
+  listen = [...listen];
+  while (listen.length > 0) {
+    const address = listen.shift()!;
+    const family = isIP(address) === 6 ? 6 : 4;
+    let udp: UdpSocket;
+    try {
+      udp = await bindUdp(address, port, family);
+    } catch (err) {
+      if (family === 6 && isNoIpv6(err)) {
+        logger.warn({ address, code: (err as NodeJS.ErrnoException).code }, 'ipv6 unavailable; not listening on it');
+        continue;
+      }
+      throw err;
+    }
+    let tcp: Server;
+    try {
+      tcp = await listenTcp(createServer(), address, udp.address().port);
+    } catch (err) {
+      // A port picked at random for UDP may be taken on TCP: pick again.
+      udp.close();
+      if (port === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && ++retries < 10) {
+        listen.unshift(address);
+        continue;
+      }
+      throw err;
+    }
+    port = udp.address().port;
+    const tls = await listenTcp(
+      createTlsServer({ cert: identity.cert, key: identity.key, minVersion: config.tls.minVersion, honorCipherOrder: true }),
+      address,
+      securePort,
+    );
+    securePort = (tls.address() as { port: number }).port;
+    transport.addUdpSocket(udp);
+    transport.addStreamServer(tcp, 'TCP');
+    transport.addStreamServer(tls, 'TLS');
+    const show = (p: number) => (family === 6 ? `[${address}]:${p}` : `${address}:${p}`);
+    bound.udp.push(show(port));
+    bound.tcp.push(show(port));
+    bound.tls.push(show(securePort));
+    bound.servers.push(tcp, tls);
+  }
+  if (bound.udp.length === 0) throw new Error('no listen address could be bound');
+  return bound;
+}
+
+function bindUdp(address: string, port: number, family: 4 | 6): Promise<UdpSocket> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.off('error', reject);
+      resolvePromise(socket);
+    });
+  });
+}
+
+function listenTcp<T extends Server>(server: T, address: string, port: number): Promise<T> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen({ host: address, port, ipv6Only: isIP(address) === 6 }, () => {
+      server.off('error', reject);
+      resolvePromise(server);
+    });
+  });
+}
+
+function isNoIpv6(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL' || code === 'EPROTONOSUPPORT';
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`edgesipd: ${err.stack ?? err.message}\n`);
+  process.exit(EXIT_FAILURE);
+});
