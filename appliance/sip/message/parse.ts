@@ -78,27 +78,23 @@ function parse(bytes: Buffer, datagram: boolean, maxSize: number | undefined): P
   const split = splitHeaders(head, lineEnd < 0 ? head.length : lineEnd + 2);
   const bodyStart = terminated ? headEnd + 4 : len;
 
-  // Everything from here on reports through fail(), which attaches the partial request
-  // and turns a response's defects into 'drop'.
-  let partial: SipRequest | undefined;
-  if (!isResponse) {
-    const sp1 = startLine.indexOf(' ');
-    if (sp1 > 0) {
-      const sp2 = startLine.lastIndexOf(' ');
-      partial = {
-        kind: 'request',
-        method: startLine.slice(0, sp1),
-        uri: sp2 > sp1 ? startLine.slice(sp1 + 1, sp2) : startLine.slice(sp1 + 1),
-        headers: split.headers,
-        body: bytes.subarray(bodyStart),
-      };
-    }
-  }
+  // Everything from here on reports through fail(), which turns a response's defects
+  // into 'drop' and attaches to a request what could be split of it (built only then).
   const fail = (error: SipParseError): ParseResult => {
     if (isResponse) {
       return { ok: false, error: error.status === 'drop' ? error : new SipParseError(error.code, error.message, 'drop', error.header) };
     }
-    return partial === undefined ? { ok: false, error } : { ok: false, error, request: partial };
+    const sp1 = startLine.indexOf(' ');
+    if (sp1 <= 0) return { ok: false, error };
+    const sp2 = startLine.lastIndexOf(' ');
+    const request: SipRequest = {
+      kind: 'request',
+      method: startLine.slice(0, sp1),
+      uri: sp2 > sp1 ? startLine.slice(sp1 + 1, sp2) : startLine.slice(sp1 + 1),
+      headers: split.headers,
+      body: bytes.subarray(bodyStart),
+    };
+    return { ok: false, error, request };
   };
 
   if (maxSize !== undefined && len > maxSize) {
@@ -208,6 +204,8 @@ for (let c = 0x30; c <= 0x39; c++) TOKEN_CHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TOKEN_CHAR[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN_CHAR[c] = 1;
 
+const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
+
 function isWsp(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
@@ -236,18 +234,12 @@ function splitHeaders(head: string, from: number): SplitHeaders {
     if (error === undefined) error = make();
   };
 
-  // Bare CR or LF inside the header section: CRLF is the only line end (§7).
-  for (let i = head.indexOf('\n'); i >= 0; i = head.indexOf('\n', i + 1)) {
-    if (head.charCodeAt(i - 1) !== CR) {
-      note(() => (i < from ? new SipParseError('SIP_ERR_START_LINE', 'bare LF in start line', 400) : syntax('header', 'bare LF inside the header section')));
-      break;
-    }
-  }
-  for (let i = head.indexOf('\r'); i >= 0; i = head.indexOf('\r', i + 1)) {
-    if (head.charCodeAt(i + 1) !== LF) {
-      note(() => (i < from ? new SipParseError('SIP_ERR_START_LINE', 'bare CR in start line', 400) : syntax('header', 'bare CR inside the header section')));
-      break;
-    }
+  // Bare CR or LF inside the header section: CRLF is the only line end (§7). One native
+  // scan; the lookarounds are fixed-width, so no backtracking.
+  const bare = BARE_CR_OR_LF.exec(head);
+  if (bare !== null) {
+    const at = bare.index;
+    note(() => (at < from ? new SipParseError('SIP_ERR_START_LINE', 'bare CR or LF in the start line', 400) : syntax('header', 'bare CR or LF inside the header section')));
   }
 
   let lineStart = -1; // start of the current header's first line, -1 while skipping

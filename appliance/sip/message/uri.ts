@@ -287,18 +287,24 @@ function isHostname(text: string, start: number, end: number): boolean {
   return topAlpha;
 }
 
+/** IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each at most 255. */
 function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  if (parts.length !== 4) return false;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3) return false;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) return false;
-    }
-    if (Number(p) > 255) return false;
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i === s.length ? 0x2e : s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      value = value * 10 + (c - 0x30);
+      digits++;
+    } else return false;
   }
-  return true;
+  return parts === 4;
 }
 
 /** IPv6address of RFC 3261 §25.1 (RFC 4291 text form without zone id). */

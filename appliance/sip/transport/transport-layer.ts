@@ -6,7 +6,7 @@ import { silentLogger, type SipLogger } from '../logger';
 import { createResponse } from '../message/build';
 import type { SipParseError } from '../message/errors';
 import { formatVia, parseVia, type Via } from '../message/headers/via';
-import { splitList, type SipMessage, type SipRequest, type SipResponse } from '../message/message';
+import { getHeader, splitList, type SipMessage, type SipRequest, type SipResponse } from '../message/message';
 import { parseMessage } from '../message/parse';
 import { serializeMessage } from '../message/serialize';
 import { defaultPort, formatEndpoint, stripBrackets, type Endpoint, type Flow, type TransportName } from './flow';
@@ -203,6 +203,8 @@ export class SipTransportLayer {
       'sip malformed message',
     );
     if (error.status === 'drop' || request === undefined || request.method === 'ACK') return;
+    // Without a Via the answer could be matched to nothing (§8.2.6): line noise, not a request.
+    if (getHeader(request, 'via') === undefined) return;
     // The request's own Via may be the broken part: answer straight back to the
     // source over the flow it came on instead of trusting it (§18.2.2 cannot apply).
     const response = createResponse(request, error.status, undefined, {
@@ -225,15 +227,18 @@ export class SipTransportLayer {
       case 'ping':
       case 'pong':
         return;
-      case 'error':
-        this.stats.malformed++;
-        this.logger.warn(
-          { code: event.error.code, reason: event.error.message, from: formatEndpoint(conn.flow.remote), transport: conn.flow.transport },
-          'sip stream framing error',
-        );
+      case 'error': {
+        // With the header section in hand the request can still get its 400/413.
+        let request: SipRequest | undefined;
+        if (event.head) {
+          const partial = parseMessage(event.head, { datagram: true });
+          request = partial.ok ? (partial.message.kind === 'request' ? partial.message : undefined) : partial.request;
+        }
+        this.rejectMalformed(event.error, request, conn.flow);
         // Framing is lost: nothing after this point can be trusted (RFC 4475 §3.1.2.3).
         if (event.close) conn.end();
         return;
+      }
     }
   }
 

@@ -252,10 +252,13 @@ export function transportContract(transport: TransportName, tlsMaterial: () => T
       }
     });
 
-    test('a message over the size limit gets 413', async () => {
+    test('a message over the size limit gets 413 (streams: then the connection closes)', async () => {
       const peer = await rawPeer(transport, h.port, tls);
       try {
-        const big = request('OPTIONS', transport, peer.port, { rport: true, extra: `X-Padding: ${'x'.repeat(5000)}\r\n` });
+        const big =
+          transport === 'UDP'
+            ? request('OPTIONS', transport, peer.port, { rport: true, extra: `X-Padding: ${'x'.repeat(5000)}\r\n` })
+            : request('OPTIONS', transport, peer.port, { rport: true }).replace('Content-Length: 0\r\n\r\n', `Content-Length: 5000\r\n\r\n${'x'.repeat(5000)}`);
         peer.send(big);
         const answer = await peer.next();
         assert.match(answer?.toString('latin1') ?? '', /^SIP\/2\.0 413 /);
@@ -264,6 +267,18 @@ export function transportContract(transport: TransportName, tlsMaterial: () => T
         peer.close();
       }
     });
+
+    if (transport !== 'UDP') {
+      test('a header section over the limit closes the connection without buffering it', async () => {
+        const peer = await rawPeer(transport, h.port, tls);
+        try {
+          peer.send(request('OPTIONS', transport, peer.port, { extra: `X-Padding: ${'x'.repeat(5000)}\r\n` }));
+          assert.equal(await peer.closed(), true);
+        } finally {
+          peer.close();
+        }
+      });
+    }
 
     test('responses from the far side reach the response handler', async () => {
       const peer = await rawPeer(transport, h.port, tls);

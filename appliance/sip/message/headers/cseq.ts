@@ -8,7 +8,10 @@ export interface CSeq {
 
 const CSEQ = /^([0-9]{1,10})[ \t]+([A-Za-z0-9\-.!%*_+`'~]+)$/;
 
-/** CSeq = 1*DIGIT LWS Method; the number must be below 2**31 (RFC 3261 §8.1.1.5, §20.16). */
+/**
+ * CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16). The number must fit 32 bits: §8.1.1.5 asks
+ * senders to stay below 2**31, receivers reject only above 2**32-1 (RFC 4475 §3.1.2.4).
+ */
 export function parseCSeq(value: string): CSeq {
   const m = CSEQ.exec(value.trim());
   if (!m) throw new SipParseError('SIP_ERR_CSEQ', `CSeq: malformed "${value.slice(0, 40)}"`, 400, 'CSeq');

@@ -33,7 +33,7 @@ export function parseParams(text: string, header: string): Params {
     i++;
     skipWs();
     const nameStart = i;
-    while (i < n && !' \t;=,'.includes(text[i]!)) i++;
+    while (i < n && !isStop(text.charCodeAt(i), true)) i++;
     const name = text.slice(nameStart, i);
     if (!isToken(name)) throw syntax(header, `bad parameter name "${name}"`);
     skipWs();
@@ -47,7 +47,7 @@ export function parseParams(text: string, header: string): Params {
         i = end;
       } else {
         const valueStart = i;
-        while (i < n && !' \t;,'.includes(text[i]!)) i++;
+        while (i < n && !isStop(text.charCodeAt(i), false)) i++;
         value = text.slice(valueStart, i);
         if (!GEN_VALUE.test(value)) throw syntax(header, `bad value for parameter "${name}"`);
       }
@@ -56,6 +56,11 @@ export function parseParams(text: string, header: string): Params {
     params.set(name.toLowerCase(), value);
   }
   return params;
+}
+
+/** SP, HTAB, ';', ',' (and '=' inside a name) end a parameter name or value. */
+function isStop(c: number, inName: boolean): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x3b || c === 0x2c || (inName && c === 0x3d);
 }
 
 /** Index just past the closing quote of the quoted string starting at `start`. */
