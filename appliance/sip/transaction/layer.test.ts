@@ -513,3 +513,30 @@ describe('TransactionLayer: channel failures, counters, close', () => {
     assert.equal(layer.counts().total, 0);
   });
 });
+
+describe('overload bound', () => {
+  it('creates no server transaction past maxServerTransactions; retransmissions still match', () => {
+    const clock = new VirtualClock();
+    const overloaded: string[] = [];
+    const core: TransactionCore = {
+      onRequest: (r, tx) => void tx.sendResponse(reply(r, 200, 't')),
+      onAck() {},
+      onCancel() {},
+      onOverload: (r) => void overloaded.push(getHeader(r, 'call-id')!),
+    };
+    const layer = new TransactionLayer({ clock, core, maxServerTransactions: 2 });
+    const udp = new FakeChannel(clock, 'UDP');
+    const first = req('OPTIONS', { branch: 'z9hG4bKo1', callId: 'o1' });
+    assert.equal(layer.receiveRequest(first, udp), 'new');
+    assert.equal(layer.receiveRequest(req('OPTIONS', { branch: 'z9hG4bKo2', callId: 'o2' }), udp), 'new');
+    assert.equal(layer.receiveRequest(req('OPTIONS', { branch: 'z9hG4bKo3', callId: 'o3' }), udp), 'overload');
+    assert.deepEqual(overloaded, ['o3']);
+    assert.equal(layer.size, 2);
+    // A retransmission of a live transaction is still absorbed and answered.
+    assert.equal(layer.receiveRequest(first, udp), 'retransmission');
+    // Timer J frees the slots (64*T1 on UDP): new requests are served again.
+    clock.advance(32_000);
+    assert.equal(layer.size, 0);
+    assert.equal(layer.receiveRequest(req('OPTIONS', { branch: 'z9hG4bKo4', callId: 'o4' }), udp), 'new');
+  });
+});

@@ -65,6 +65,11 @@ export interface TransactionCore {
    * dropped (§18.1.2).
    */
   onStrayResponse?(res: SipResponse, channel: Channel): void;
+  /**
+   * A new request arrived while `maxServerTransactions` are live. No transaction was
+   * created; the core answers statelessly (503 with Retry-After, §21.5.4) or drops it.
+   */
+  onOverload?(req: SipRequest, channel: Channel): void;
   /** Timer H fired: the ACK for a non-2xx never came (§17.2.1). */
   onServerTimeout?(tx: InviteServerTransaction): void;
   /** A response could not be sent (§17.2.4). */
@@ -78,6 +83,11 @@ export interface TransactionLayerOptions {
   timers?: TimerConfig;
   core: TransactionCore;
   logger?: TxLogger;
+  /**
+   * Most server transactions alive at once. Each holds its request and last response
+   * for up to 64*T1 (Timer J/H/L), so this bounds memory under a flood.
+   */
+  maxServerTransactions?: number;
 }
 
 /** What `receiveRequest` did with a request (for tests and metrics). */
@@ -87,6 +97,7 @@ export type RequestDisposition =
   | 'retransmission' // matched a server transaction, which handled it
   | 'ack-matched' // an ACK matched an INVITE server transaction
   | 'ack-to-core' // an ACK matched nothing: core.onAck(ack, channel, undefined)
+  | 'overload' // maxServerTransactions reached: core.onOverload, no transaction
   | 'dropped'; // unusable (no Via/CSeq…) or the layer is closed
 
 /** What `receiveResponse` did with a response. */
@@ -115,11 +126,13 @@ export class TransactionLayer {
   private closed = false;
   private readonly serverUser: ServerTransactionUser;
   private readonly forget = (tx: Transaction): void => this.unregister(tx);
+  private readonly maxServerTransactions: number;
 
   constructor(opts: TransactionLayerOptions) {
     this.clock = opts.clock;
     this.core = opts.core;
     this.logger = opts.logger ?? silentTxLogger;
+    this.maxServerTransactions = opts.maxServerTransactions ?? Infinity;
     this.reliableTimers = timerValues({ reliable: true, ...opts.timers });
     this.unreliableTimers = timerValues({ reliable: false, ...opts.timers });
     this.serverUser = {
@@ -165,6 +178,11 @@ export class TransactionLayer {
     if (existing) {
       existing.receiveRequest(req);
       return 'retransmission';
+    }
+
+    if (this.servers.size >= this.maxServerTransactions) {
+      callUser(this.logger, { id: 'core' }, 'onOverload', () => this.core.onOverload?.(req, channel));
+      return 'overload';
     }
 
     if (req.method === 'CANCEL') {
@@ -282,6 +300,11 @@ export class TransactionLayer {
   }
 
   /** Live transactions by type. */
+  /** Live transactions, client and server (O(1), for metrics and overload checks). */
+  get size(): number {
+    return this.live.size;
+  }
+
   counts(): TransactionCounts {
     const c: TransactionCounts = { inviteClient: 0, nonInviteClient: 0, inviteServer: 0, nonInviteServer: 0, total: 0 };
     for (const tx of this.live.keys()) {
