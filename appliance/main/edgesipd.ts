@@ -129,10 +129,8 @@ async function main(): Promise<void> {
   });
   const service = new SipService({ clock, logger, transport, realm: config.sip.realm || hostname() || 'edgesip' });
 
-  const listen = args.listen ?? config.sip.listen;
-  const bound = await bindAll(logger, transport, listen, args.sipPort ?? config.sip.port, args.tlsPort ?? config.sip.tlsPort, config, identity);
-  logger.info({ udp: bound.udp, tcp: bound.tcp, tls: bound.tls }, 'edgesipd listening');
-
+  // Signal handlers first: a SIGTERM that arrives while binding must still stop cleanly.
+  const servers: Server[] = [];
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -141,7 +139,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(EXIT_FAILURE), 5000);
     force.unref();
     service.close();
-    for (const s of bound.servers) s.close();
+    for (const s of servers) s.close();
     transport.close().then(
       () => {
         logger.info({}, 'edgesipd stopped');
@@ -152,6 +150,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const listen = args.listen ?? config.sip.listen;
+  const bound = await bindAll(logger, transport, listen, args.sipPort ?? config.sip.port, args.tlsPort ?? config.sip.tlsPort, config, identity);
+  servers.push(...bound.servers);
+  logger.info({ udp: bound.udp, tcp: bound.tcp, tls: bound.tls }, 'edgesipd listening');
 }
 
 function logTlsIdentity(logger: Logger, identity: TlsIdentity): void {

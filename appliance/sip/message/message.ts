@@ -152,12 +152,24 @@ export function splitList(value: string): string[] {
     else if (c === 0x3c /* < */) angle = true;
     else if (c === 0x3e /* > */) angle = false;
     else if (c === 0x2c /* , */ && !angle) {
-      parts.push(value.slice(start, i).trim());
+      parts.push(trimLws(value.slice(start, i)));
       start = i + 1;
     }
   }
-  parts.push(value.slice(start).trim());
+  parts.push(trimLws(value.slice(start)));
   return parts;
+}
+
+/**
+ * Trim SP and HTAB only. String#trim would also strip 0xA0, which in latin1-held text
+ * can be the last octet of a UTF-8 character.
+ */
+export function trimLws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
+  return s.slice(a, b);
 }
 
 /** Replace every header of that name with one header carrying `value`, at the first one's place. */
