@@ -187,6 +187,34 @@ describe('edgesipd lifecycle', () => {
     assert.match(r.stderr, /--sip-port/);
   });
 
+  test('a configured certificate is served, and tls.minVersion TLSv1.3 refuses TLS 1.2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgesipd-cert-'));
+    try {
+      spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '20',
+        '-subj', '/CN=pbx.example.test', '-keyout', join(dir, 'own.key'), '-out', join(dir, 'own.crt')], { stdio: 'ignore' });
+      const config = JSON.parse(readFileSync(join(repoRoot(), 'docs', 'configuration.md'), 'utf8').split('```json')[1]!.split('```')[0]!);
+      config.tls = { certFile: join(dir, 'own.crt'), keyFile: join(dir, 'own.key'), minVersion: 'TLSv1.3' };
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+      const d = await startDaemon({ dataDir: dir });
+      try {
+        const ok = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${d.tlsPort}`], { input: '', encoding: 'utf8', timeout: 15000 });
+        assert.match(ok.stdout, /subject=CN ?= ?pbx\.example\.test/);
+        assert.match(ok.stdout, /TLSv1\.3/);
+        const old = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${d.tlsPort}`, '-tls1_2'], { input: '', encoding: 'utf8', timeout: 15000 });
+        assert.match(old.stdout, /Cipher is \(NONE\)/);
+        // A certificate with 20 days left is served, with a warning in the journal.
+        const warning = d.logs.find((l) => l.msg === 'tls certificate expires soon');
+        assert.ok(warning, 'no expiry warning');
+        assert.equal(warning.selfSigned, false);
+        assert.ok((warning.daysLeft as number) >= 18 && (warning.daysLeft as number) <= 20);
+      } finally {
+        await d.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('IPv6: OPTIONS over UDP on ::1', async () => {
     const d = await startDaemon({ listen: ['::1'] });
     try {
