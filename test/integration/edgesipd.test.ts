@@ -75,6 +75,33 @@ describe('edgesipd on 127.0.0.1', () => {
     }
   });
 
+  test('wrong credentials get 403, and neither the digest response nor the header reach the log', async () => {
+    const peer = await peers.UDP();
+    try {
+      const register = (extra: string, cseq: number) =>
+        optionsRequest(peer, 'sip:127.0.0.1')
+          .replace(/OPTIONS/g, 'REGISTER')
+          .replace('CSeq: 1 REGISTER', `CSeq: ${cseq} REGISTER`)
+          .replace('Content-Length', `Contact: <sip:100@127.0.0.1>\r\n${extra}Content-Length`);
+      peer.send(register('', 1));
+      const challenge = await peer.next();
+      assert.equal(statusOf(challenge), 401);
+      const header = headerOf(challenge!, 'WWW-Authenticate')!;
+      const nonce = /nonce="([^"]+)"/.exec(header)![1]!;
+      const realm = /realm="([^"]+)"/.exec(header)![1]!;
+      const secretResponse = 'f00dfeedcafe0123456789abcdef0123';
+      peer.send(register(`Authorization: Digest username="100", realm="${realm}", nonce="${nonce}", uri="sip:127.0.0.1", response="${secretResponse}", algorithm=MD5, qop=auth, nc=00000001, cnonce="c1"\r\n`, 2));
+      assert.equal(statusOf(await peer.next()), 403);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(d.logs.some((l) => l.msg === 'sip authentication failed' && l.user === '100'));
+      const all = JSON.stringify(d.logs);
+      assert.ok(!all.includes(secretResponse), 'digest response logged');
+      assert.ok(!/Authorization: Digest/i.test(all), 'Authorization header logged');
+    } finally {
+      peer.close();
+    }
+  });
+
   test('a malformed request gets 400 and the server keeps serving', async () => {
     const peer = await peers.UDP();
     try {
