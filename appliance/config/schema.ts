@@ -8,8 +8,35 @@ export type Language = 'en' | 'zh-CN';
 export type TlsMinVersion = 'TLSv1.2' | 'TLSv1.3';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
+export interface Extension {
+  /** The extension number, also the digest user name and the AOR's user part. */
+  number: string;
+  displayName: string;
+  /** Contacts kept per AOR; a new one beyond this replaces the oldest (RFC 3261 §10.3). */
+  maxContacts: number;
+  enabled: boolean;
+  /** CIDRs the extension may register and call from; empty means anywhere. */
+  allowedNetworks: string[];
+}
+
+export interface GuardConfig {
+  /** Wrong passwords for one account from one address before that pair is blocked. */
+  accountFailures: number;
+  windowSeconds: number;
+  /** First block of an (address, account) pair; doubles on each repeat up to the max. */
+  blockSeconds: number;
+  maxBlockSeconds: number;
+  /** Distinct failing user names from one address that mark it as an attacker. */
+  addressUserNames: number;
+  /** Failures for unknown user names from one address that mark it as an attacker. */
+  addressUnknownUsers: number;
+  /** Requests per second from one address above which it is blocked as a flood. */
+  addressRequestsPerSecond: number;
+  addressBlockSeconds: number;
+}
+
 export interface EdgesipConfig {
-  version: 1;
+  version: 2;
   /** Interface language; later also the default of trunk Request-URI parameters. */
   language: Language;
   sip: {
@@ -34,11 +61,23 @@ export interface EdgesipConfig {
   log: {
     level: LogLevel;
   };
+  registrar: {
+    /** Shortest registration accepted; shorter ones get 423 with Min-Expires. */
+    minExpires: number;
+    /** Longest registration granted; longer requests are shortened to it. */
+    maxExpires: number;
+    /** Granted when the REGISTER names no expiry. */
+    defaultExpires: number;
+  };
+  extensions: Extension[];
+  guard: GuardConfig;
+  /** IP black/white list (CIDR). Black: dropped unanswered. White: never blocked, still authenticated. */
+  acl: { white: string[]; black: string[] };
 }
 
 export function defaultConfig(): EdgesipConfig {
   return {
-    version: 1,
+    version: 2,
     language: 'en',
     sip: {
       listen: ['0.0.0.0', '::'],
@@ -50,6 +89,19 @@ export function defaultConfig(): EdgesipConfig {
     },
     tls: { certFile: '', keyFile: '', minVersion: 'TLSv1.2' },
     log: { level: 'info' },
+    registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600 },
+    extensions: [],
+    guard: {
+      accountFailures: 5,
+      windowSeconds: 60,
+      blockSeconds: 600,
+      maxBlockSeconds: 86400,
+      addressUserNames: 4,
+      addressUnknownUsers: 10,
+      addressRequestsPerSecond: 500,
+      addressBlockSeconds: 3600,
+    },
+    acl: { white: [], black: [] },
   };
 }
 
@@ -93,11 +145,76 @@ function isIpLiteral(a: string): boolean {
   return /^(\d{1,3})(\.\d{1,3}){3}$/.test(a) ? a.split('.').every((o) => Number(o) <= 255) : /^[0-9a-fA-F:.]+$/.test(a) && a.includes(':');
 }
 
+const bool: Check = (v, path, problems) => {
+  if (typeof v !== 'boolean') problems.push({ path, reason: 'must be true or false' });
+};
+
+/** An IPv4 or IPv6 network: address/prefix, or a bare address (a /32 or /128). */
+export function isCidr(s: string): boolean {
+  const [address, prefix, extra] = s.split('/');
+  if (extra !== undefined || address === undefined || !isIpLiteral(address)) return false;
+  if (prefix === undefined) return true;
+  const max = address.includes(':') ? 128 : 32;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= max;
+}
+
+const cidrs: Check = (v, path, problems) => {
+  if (!Array.isArray(v)) {
+    problems.push({ path, reason: 'must be a list of networks (CIDR)' });
+    return;
+  }
+  v.forEach((a, i) => {
+    if (typeof a !== 'string' || !isCidr(a)) problems.push({ path: `${path}[${i}]`, reason: 'must be an IPv4 or IPv6 network such as 192.0.2.0/24' });
+  });
+};
+
+/** A list whose every element has the shape; `unique` names a field that must not repeat. */
+const listOf =
+  (shape: Shape, unique?: string): Check =>
+  (v, path, problems) => {
+    if (!Array.isArray(v)) {
+      problems.push({ path, reason: 'must be a list' });
+      return;
+    }
+    const seen = new Set<unknown>();
+    v.forEach((item, i) => {
+      walk(shape, item, `${path}[${i}]`, problems);
+      if (unique && typeof item === 'object' && item !== null) {
+        const key = (item as Record<string, unknown>)[unique];
+        if (seen.has(key)) problems.push({ path: `${path}[${i}].${unique}`, reason: `duplicate ${unique} ${String(key)}` });
+        seen.add(key);
+      }
+    });
+  };
+
+export const EXTENSION_NUMBER = /^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$/;
+
+const extensionNumber: Check = (v, path, problems) => {
+  if (typeof v !== 'string' || !EXTENSION_NUMBER.test(v)) {
+    problems.push({ path, reason: 'must be 1-32 letters, digits, dots, dashes or underscores' });
+  }
+};
+
+const displayName: Check = (v, path, problems) => {
+  // Goes into quoted display names: no quotes, backslashes or control characters.
+  if (typeof v !== 'string' || v.length > 64 || /["\\\x00-\x1f\x7f]/.test(v)) {
+    problems.push({ path, reason: 'must be at most 64 characters without quotes, backslashes or control characters' });
+  }
+};
+
 type Shape = { [key: string]: Check | Shape };
+
+const EXTENSION: Shape = {
+  number: extensionNumber,
+  displayName,
+  maxContacts: integer(1, 20),
+  enabled: bool,
+  allowedNetworks: cidrs,
+};
 
 const SHAPE: Shape = {
   version: (v, path, problems) => {
-    if (v !== 1) problems.push({ path, reason: 'must be 1 (the only config version this release reads)' });
+    if (v !== 2) problems.push({ path, reason: 'must be 2 (files of version 1 are migrated when loaded)' });
   },
   language: oneOf('en', 'zh-CN'),
   sip: {
@@ -110,6 +227,19 @@ const SHAPE: Shape = {
   },
   tls: { certFile: text, keyFile: text, minVersion: oneOf('TLSv1.2', 'TLSv1.3') },
   log: { level: oneOf('trace', 'debug', 'info', 'warn', 'error') },
+  registrar: { minExpires: integer(1, 86400), maxExpires: integer(1, 604800), defaultExpires: integer(1, 604800) },
+  extensions: listOf(EXTENSION, 'number'),
+  guard: {
+    accountFailures: integer(1, 1000),
+    windowSeconds: integer(1, 86400),
+    blockSeconds: integer(1, 604800),
+    maxBlockSeconds: integer(1, 31536000),
+    addressUserNames: integer(2, 1000),
+    addressUnknownUsers: integer(1, 10000),
+    addressRequestsPerSecond: integer(1, 1000000),
+    addressBlockSeconds: integer(1, 31536000),
+  },
+  acl: { white: cidrs, black: cidrs },
 };
 
 function walk(shape: Shape, value: unknown, path: string, problems: ConfigProblem[]): void {
@@ -146,6 +276,12 @@ export function validateConfig(value: unknown): ConfigProblem[] {
     if ((v.tls.certFile === '') !== (v.tls.keyFile === '')) {
       problems.push({ path: v.tls.certFile ? 'tls.keyFile' : 'tls.certFile', reason: 'certFile and keyFile go together' });
     }
+    const r = v.registrar;
+    if (r.minExpires > r.maxExpires) problems.push({ path: 'registrar.minExpires', reason: 'must not exceed registrar.maxExpires' });
+    if (r.defaultExpires < r.minExpires || r.defaultExpires > r.maxExpires) {
+      problems.push({ path: 'registrar.defaultExpires', reason: 'must lie between registrar.minExpires and registrar.maxExpires' });
+    }
+    if (v.guard.blockSeconds > v.guard.maxBlockSeconds) problems.push({ path: 'guard.blockSeconds', reason: 'must not exceed guard.maxBlockSeconds' });
   }
   return problems;
 }

@@ -41,9 +41,46 @@ export function loadConfig(dataDir: string): { config: EdgesipConfig; created: b
   } catch (err) {
     throw new ConfigError(file, [{ path: '(file)', reason: `is not valid JSON: ${(err as Error).message}` }]);
   }
-  const problems = validateConfig(parsed);
+  const migrated = migrate(parsed);
+  const problems = validateConfig(migrated);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return { config: deepFreeze(parsed as EdgesipConfig), created: false, file };
+  if (migrated !== parsed) {
+    // Keep the old file beside the new one: a downgrade can still read it.
+    writeFileAtomicSync(`${file}.v1`, text, { mode: 0o600 });
+    writeFileAtomicSync(file, `${JSON.stringify(migrated, null, 2)}\n`, { mode: 0o600 });
+  }
+  return { config: deepFreeze(migrated as EdgesipConfig), created: false, file };
+}
+
+/**
+ * Bring an older config document to the current version. Version 1 (the first
+ * release) had no registrar, extensions, guard or acl sections: they get defaults.
+ * Anything that is not a recognisable old version is returned as is for validation.
+ */
+export function migrate(doc: unknown): unknown {
+  if (typeof doc !== 'object' || doc === null || (doc as { version?: unknown }).version !== 1) return doc;
+  const defaults = defaultConfig();
+  const old = doc as Record<string, unknown>;
+  return {
+    ...old,
+    version: 2,
+    registrar: old.registrar ?? defaults.registrar,
+    extensions: old.extensions ?? defaults.extensions,
+    guard: old.guard ?? defaults.guard,
+    acl: old.acl ?? defaults.acl,
+  };
+}
+
+/**
+ * Replace the config file with a validated candidate: the file changes only when the
+ * candidate is valid as a whole, and atomically (a power cut leaves old or new).
+ */
+export function saveConfig(dataDir: string, candidate: EdgesipConfig): EdgesipConfig {
+  const file = join(dataDir, CONFIG_FILE);
+  const problems = validateConfig(candidate);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  writeFileAtomicSync(file, `${JSON.stringify(candidate, null, 2)}\n`, { mode: 0o600 });
+  return deepFreeze(structuredClone(candidate));
 }
 
 function deepFreeze<T>(value: T): T {
