@@ -5,7 +5,9 @@ export function realClock(): Clock {
   let next = 1;
   const timers = new Map<number, NodeJS.Timeout>();
   return {
-    now: () => performance.now(),
+    // Wall-clock milliseconds: blocks and registrations are persisted with their
+    // expiry and must mean the same after a restart.
+    now: () => Date.now(),
     setTimer(ms, fn) {
       const id = next++;
       const t = setTimeout(() => {

@@ -8,7 +8,7 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Milliseconds on a monotonic scale. */
+  /** Milliseconds since the epoch (the real clock) or since the test began (virtual). */
   now(): number;
   setTimer(ms: number, fn: () => void): TimerHandle;
   clearTimer(handle: TimerHandle | undefined): void;
