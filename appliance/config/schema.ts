@@ -6,6 +6,7 @@
 
 export type Language = 'en' | 'zh-CN';
 export type TlsMinVersion = 'TLSv1.2' | 'TLSv1.3';
+export type DigestAlgorithmName = 'SHA-256' | 'MD5';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 export interface Extension {
@@ -51,6 +52,12 @@ export interface EdgesipConfig {
     idleTimeoutSeconds: number;
     /** Realm of digest challenges; defaults to the host name when empty. */
     realm: string;
+    /**
+     * Digest algorithms offered, most preferred first (RFC 8760 §2.4). Clients that
+     * only read the first challenge and know only MD5 (SIPp 3.6, old phones) need
+     * MD5 first.
+     */
+    digestAlgorithms: DigestAlgorithmName[];
   };
   tls: {
     /** PEM files; both empty means a self-signed certificate generated in the data dir. */
@@ -86,6 +93,7 @@ export function defaultConfig(): EdgesipConfig {
       maxMessageBytes: 65535,
       idleTimeoutSeconds: 600,
       realm: '',
+      digestAlgorithms: ['SHA-256', 'MD5'],
     },
     tls: { certFile: '', keyFile: '', minVersion: 'TLSv1.2' },
     log: { level: 'info' },
@@ -224,6 +232,11 @@ const SHAPE: Shape = {
     maxMessageBytes: integer(1500, 1048576),
     idleTimeoutSeconds: integer(10, 86400),
     realm: text,
+    digestAlgorithms: (v, path, problems) => {
+      if (!Array.isArray(v) || v.length === 0 || v.length > 2 || new Set(v).size !== v.length || !v.every((a) => a === 'SHA-256' || a === 'MD5')) {
+        problems.push({ path, reason: 'must list SHA-256 and/or MD5, each once, most preferred first' });
+      }
+    },
   },
   tls: { certFile: text, keyFile: text, minVersion: oneOf('TLSv1.2', 'TLSv1.3') },
   log: { level: oneOf('trace', 'debug', 'info', 'warn', 'error') },

@@ -54,7 +54,8 @@ export function loadConfig(dataDir: string): { config: EdgesipConfig; created: b
 
 /**
  * Bring an older config document to the current version. Version 1 (the first
- * release) had no registrar, extensions, guard or acl sections: they get defaults.
+ * release) had no registrar, extensions, guard or acl sections and no
+ * sip.digestAlgorithms: they get defaults.
  * Anything that is not a recognisable old version is returned as is for validation.
  */
 export function migrate(doc: unknown): unknown {
@@ -64,6 +65,7 @@ export function migrate(doc: unknown): unknown {
   return {
     ...old,
     version: 2,
+    sip: typeof old.sip === 'object' && old.sip !== null ? { digestAlgorithms: defaults.sip.digestAlgorithms, ...old.sip } : old.sip,
     registrar: old.registrar ?? defaults.registrar,
     extensions: old.extensions ?? defaults.extensions,
     guard: old.guard ?? defaults.guard,
