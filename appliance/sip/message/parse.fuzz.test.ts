@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
+import { CORPUS, corpusFile } from '../testing/corpus';
 import { StreamFramer } from '../transport/stream-framer';
 import { createResponse } from './build';
 import { SipParseError, type SipErrorCode } from './errors';
@@ -18,17 +18,6 @@ import { serializeMessage } from './serialize';
  * is printed at the start and with every failure.
  */
 
-/** The repository root: EDGESIP_ROOT, else the nearest directory above holding package.json. */
-function repoRoot(): string {
-  const fromEnv = process.env['EDGESIP_ROOT'];
-  if (fromEnv) return fromEnv;
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-  }
-}
-
-const CORPUS = join(repoRoot(), '..', 'shared', 'sip-torture');
 const COUNT = Number(process.env['FUZZ_COUNT'] ?? 20000);
 const SEED = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_SEED']) >>> 0 : randomInt(1, 0xffffffff);
 
@@ -182,7 +171,7 @@ function corpusMessages(): Buffer[] {
   assert.ok(existsSync(CORPUS), `torture corpus missing: ${CORPUS}`);
   const files = readdirSync(CORPUS).filter((f) => f.endsWith('.dat')).sort();
   assert.ok(files.length >= 50, `only ${files.length} .dat files`);
-  return files.map((f) => readFileSync(join(CORPUS, f)));
+  return files.map((f) => corpusFile(f));
 }
 
 test(`fuzz: ${COUNT} mutated messages through parseMessage and the StreamFramer (seed ${SEED})`, () => {

@@ -4,6 +4,7 @@ import { parseCSeq } from './headers/cseq';
 import { parseCallId, parseContacts, parseContentLength, parseMaxForwards, parseNameAddr } from './headers/name-addr';
 import { isToken, syntax } from './headers/params';
 import { parseVia } from './headers/via';
+import { isWsp, TOKEN_CHAR, trimWsp } from './lexical';
 import { parseUri } from './uri';
 
 /**
@@ -197,28 +198,7 @@ interface SplitHeaders {
   error?: SipParseError;
 }
 
-/** token characters (§25.1): alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" */
-const TOKEN_CHAR = new Uint8Array(256);
-for (const c of "-.!%*_+`'~") TOKEN_CHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TOKEN_CHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TOKEN_CHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TOKEN_CHAR[c] = 1;
-
 const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
-
-function isWsp(c: number): boolean {
-  return c === 0x20 || c === 0x09;
-}
-
-function trimWsp(s: string): string {
-  // Not String.prototype.trim(): that also strips U+00A0, which in latin1 text is the
-  // octet 0xA0 and may end a UTF-8 sequence.
-  let a = 0;
-  let b = s.length;
-  while (a < b && isWsp(s.charCodeAt(a))) a++;
-  while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
-}
 
 /**
  * message-header = field-name HCOLON field-value CRLF, HCOLON = *( SP / HTAB ) ":" SWS;

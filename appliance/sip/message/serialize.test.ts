@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
+import { CORPUS, corpusFile } from '../testing/corpus';
 import { appendHeader, getHeader, setHeader, type SipRequest } from './message';
 import { parseMessage } from './parse';
 import { serializeMessage, setBody } from './serialize';
-
-/** The repository root: EDGESIP_ROOT, else the nearest directory above holding package.json. */
-function repoRoot(): string {
-  const fromEnv = process.env['EDGESIP_ROOT'];
-  if (fromEnv) return fromEnv;
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-  }
-}
-
-const CORPUS = join(repoRoot(), '..', 'shared', 'sip-torture');
 
 function request(headers: Array<[string, string]>, body = Buffer.alloc(0)): SipRequest {
   return { kind: 'request', method: 'MESSAGE', uri: 'sip:bob@example.com', headers: headers.map(([name, value]) => ({ name, value })), body };
@@ -27,7 +15,7 @@ test('every torture message that parses serialises back byte for byte', () => {
   assert.ok(files.length >= 50, `only ${files.length} corpus files in ${CORPUS}`);
   let roundTripped = 0;
   for (const file of files) {
-    const input = readFileSync(join(CORPUS, file));
+    const input = corpusFile(file);
     const r = parseMessage(input, { datagram: true });
     if (!r.ok) continue;
     const out = serializeMessage(r.message);

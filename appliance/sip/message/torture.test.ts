@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { CORPUS, corpusFile } from '../testing/corpus';
 import type { SipErrorAction, SipErrorCode } from './errors';
 import { parseCSeq } from './headers/cseq';
 import { contactsOf, fromOf, maxForwardsOf, parseNameAddr, tagOf, toOf } from './headers/name-addr';
@@ -15,18 +16,6 @@ import { parseUri, unescapeUri, uriEquals, type SipUri } from './uri';
  * written by hand from the RFC text and the corpus index — never generated from the
  * parser's output. Each row is checked against index.tsv's `expect` column as well.
  */
-
-/** The repository root: EDGESIP_ROOT, else the nearest directory above holding package.json. */
-function repoRoot(): string {
-  const fromEnv = process.env['EDGESIP_ROOT'];
-  if (fromEnv) return fromEnv;
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-  }
-}
-
-const CORPUS = join(repoRoot(), '..', 'shared', 'sip-torture');
 
 type Expectation = 'ok' | { code: SipErrorCode; status: SipErrorAction; header?: string };
 
@@ -117,7 +106,7 @@ function files(): string[] {
 }
 
 function parseFile(file: string): ParseResult {
-  return parseMessage(readFileSync(join(CORPUS, file)), { datagram: true });
+  return parseMessage(corpusFile(file), { datagram: true });
 }
 
 function message(file: string): SipMessage {
@@ -146,7 +135,7 @@ function sipUri(text: string): SipUri {
 
 /** index.tsv rows by file name: its `expect` column (UDP). */
 function indexExpectations(): Map<string, string> {
-  const lines = readFileSync(join(CORPUS, 'index.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = corpusFile('index.tsv').toString('utf8').split('\n').filter((l) => l.trim() !== '');
   const columns = lines[0]!.split('\t');
   const fileCol = columns.indexOf('file');
   const expectCol = columns.indexOf('expect');
@@ -290,7 +279,7 @@ test('mpart01: the binary body is framed by Content-Length, NUL octets included'
   const m = request('mpart01.dat');
   assert.equal(m.body.length, 553);
   assert.ok(m.body.includes(0x00));
-  const input = readFileSync(join(CORPUS, 'mpart01.dat'));
+  const input = corpusFile('mpart01.dat');
   assert.deepEqual(m.body, input.subarray(input.length - 553));
 });
 
@@ -305,7 +294,7 @@ test('unreason and noreason: UTF-8 and empty reason phrases', () => {
 });
 
 test('baddn with its empty line restored: the unquoted display names are still a 400', () => {
-  const input = Buffer.concat([readFileSync(join(CORPUS, 'baddn.dat')), Buffer.from('\r\n')]);
+  const input = Buffer.concat([corpusFile('baddn.dat'), Buffer.from('\r\n')]);
   const r = parseMessage(input, { datagram: true });
   assert.ok(!r.ok);
   assert.equal(r.error.code, 'SIP_ERR_HEADER_SYNTAX');

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getHeader, getHeaderValues, headersNamed, type SipMessage, type SipRequest, type SipResponse } from '../message/message';
+import { getHeader, getHeaderValues, type SipRequest, type SipResponse } from '../message/message';
+import { FakeChannel, fakeFlow } from '../testing/fake-channel';
+import { responseTo, sipRequest } from '../testing/messages';
 import { VirtualClock } from '../testing/virtual-clock';
-import { TransportError, type Channel } from './channel';
+import { TransportError } from './channel';
 import { buildNon2xxAck, InviteClientTransaction } from './invite-client';
 import {
   checkTransition,
@@ -15,74 +17,35 @@ import { timerValues } from './timers';
 
 // --- fixtures -----------------------------------------------------------------------
 
-class FakeChannel implements Channel {
-  readonly reliable: boolean;
-  readonly sent: Array<{ at: number; msg: SipMessage }> = [];
-  failWith: Error | undefined;
-  constructor(
-    private readonly clock: VirtualClock,
-    readonly transport: 'UDP' | 'TCP' | 'TLS' = 'UDP',
-  ) {
-    this.reliable = transport !== 'UDP';
-  }
-  send(msg: SipMessage): void {
-    if (this.failWith) throw this.failWith;
-    this.sent.push({ at: this.clock.now(), msg });
-  }
-  times(): number[] {
-    return this.sent.map((s) => s.at);
-  }
-  requests(method: string): Array<{ at: number; msg: SipRequest }> {
-    return this.sent.filter((s): s is { at: number; msg: SipRequest } => s.msg.kind === 'request' && s.msg.method === method);
-  }
-}
-
 const BRANCH = 'z9hG4bK776asdhds';
 
 function invite(): SipRequest {
-  return {
-    kind: 'request',
-    method: 'INVITE',
-    uri: 'sip:bob@biloxi.example.com',
-    headers: [
-      { name: 'Via', value: `SIP/2.0/UDP pc33.atlanta.example.com;branch=${BRANCH}` },
-      { name: 'Via', value: 'SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKolder' },
-      { name: 'Route', value: '<sip:p1.example.com;lr>' },
-      { name: 'Route', value: '<sip:p2.example.com;lr>' },
-      { name: 'Max-Forwards', value: '69' },
-      { name: 'To', value: 'Bob <sip:bob@biloxi.example.com>' },
-      { name: 'From', value: 'Alice <sip:alice@atlanta.example.com>;tag=1928301774' },
-      { name: 'Call-ID', value: 'a84b4c76e66710@pc33.atlanta.example.com' },
-      { name: 'CSeq', value: '314159 INVITE' },
-      { name: 'Contact', value: '<sip:alice@pc33.atlanta.example.com>' },
-      { name: 'Content-Type', value: 'application/sdp' },
-      { name: 'Content-Length', value: '4' },
+  return sipRequest(
+    'INVITE',
+    'sip:bob@biloxi.example.com',
+    [
+      ['Via', `SIP/2.0/UDP pc33.atlanta.example.com;branch=${BRANCH}`],
+      ['Via', 'SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKolder'],
+      ['Route', '<sip:p1.example.com;lr>'],
+      ['Route', '<sip:p2.example.com;lr>'],
+      ['Max-Forwards', '69'],
+      ['To', 'Bob <sip:bob@biloxi.example.com>'],
+      ['From', 'Alice <sip:alice@atlanta.example.com>;tag=1928301774'],
+      ['Call-ID', 'a84b4c76e66710@pc33.atlanta.example.com'],
+      ['CSeq', '314159 INVITE'],
+      ['Contact', '<sip:alice@pc33.atlanta.example.com>'],
+      ['Content-Type', 'application/sdp'],
     ],
-    body: Buffer.from('v=0\n'),
-  };
+    Buffer.from('v=0\n'),
+  );
 }
 
 function response(req: SipRequest, status: number, toTag?: string): SipResponse {
-  const to = getHeader(req, 'to')!;
-  return {
-    kind: 'response',
-    status,
-    reason: 'Whatever',
-    headers: [
-      ...headersNamed(req, 'via').map((h) => ({ name: 'Via', value: h.value })),
-      { name: 'From', value: getHeader(req, 'from')! },
-      { name: 'To', value: toTag ? `${to};tag=${toTag}` : to },
-      { name: 'Call-ID', value: getHeader(req, 'call-id')! },
-      { name: 'CSeq', value: getHeader(req, 'cseq')! },
-      { name: 'Content-Length', value: '0' },
-    ],
-    body: Buffer.alloc(0),
-  };
+  return responseTo(req, status, { reason: 'Whatever', toTag });
 }
 
 function setup(transport: 'UDP' | 'TCP' | 'TLS' = 'UDP', t1?: number) {
-  const clock = new VirtualClock();
-  const channel = new FakeChannel(clock, transport);
+  const { clock, channel, timers } = fakeFlow(transport, t1);
   const events: string[] = [];
   const responses: SipResponse[] = [];
   const errors: TransportError[] = [];
@@ -110,7 +73,7 @@ function setup(transport: 'UDP' | 'TCP' | 'TLS' = 'UDP', t1?: number) {
     channel,
     user,
     clock,
-    timers: timerValues({ reliable: channel.reliable, ...(t1 ? { t1 } : {}) }),
+    timers,
     onTerminated: () => layerHook.push(`hook@${clock.now()}`),
   });
   return { clock, channel, events, responses, errors, tx, layerHook };

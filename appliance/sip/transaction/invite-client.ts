@@ -11,22 +11,19 @@
 import { cseqOf } from '../message/headers/cseq';
 import { branchOf, topVia } from '../message/headers/via';
 import { getHeader, getHeaderValues, headersNamed, type Header, type SipRequest, type SipResponse } from '../message/message';
-import { toTransportError, type Channel, type TransportError } from './channel';
+import type { Channel, TransportError } from './channel';
 import {
   assertNever,
-  callUser,
-  checkTransition,
   INVITE_CLIENT_TRANSITIONS,
   isNonSuccessFinal,
   isProvisional,
   isSuccess,
-  silentTxLogger,
   type ClientTransactionUser,
   type InviteClientState,
   type TransactionEnv,
-  type TxLogger,
 } from './state';
-import { TimerSlots, type TimerValues } from './timers';
+import type { TimerValues } from './timers';
+import { TransactionMachinery } from './machinery';
 
 export type InviteClientTimer = 'A' | 'B' | 'D' | 'M';
 
@@ -46,17 +43,19 @@ export class InviteClientTransaction {
   readonly request: SipRequest;
   readonly channel: Channel;
 
-  private currentState: InviteClientState = 'Calling';
-  private started = false;
   /** The ACK built for the first 300-699 response (§17.1.1.3), resent for its retransmissions. */
   private nonSuccessAck: SipRequest | undefined;
   /** Current Timer A interval: T1, then doubling with no cap (§17.1.1.2). */
   private aInterval: number;
   private readonly user: ClientTransactionUser;
   private readonly values: TimerValues;
-  private readonly logger: TxLogger;
-  private readonly timers: TimerSlots<InviteClientTimer>;
-  private readonly layerHook: TransactionEnv['onTerminated'];
+  /**
+   * State, timers, sending and termination. §17.1.1.2: "The client transaction MUST be
+   * destroyed the instant it enters the "Terminated" state": `machinery.terminate()` stops the
+   * timers, then the layer forgets us, then the TU hears the reason (if any) and the
+   * termination.
+   */
+  private readonly machinery: TransactionMachinery<InviteClientTransaction, InviteClientState, InviteClientTimer>;
 
   constructor(opts: InviteClientOptions) {
     const { request } = opts;
@@ -71,14 +70,13 @@ export class InviteClientTransaction {
     this.channel = opts.channel;
     this.user = opts.user;
     this.values = opts.timers;
-    this.logger = opts.logger ?? silentTxLogger;
-    this.layerHook = opts.onTerminated;
     this.aInterval = this.values.A;
-    this.timers = new TimerSlots(opts.clock, (name) => this.timerFired(name));
+    const onTimer = (name: InviteClientTimer): void => this.timerFired(name);
+    this.machinery = new TransactionMachinery(this, opts, INVITE_CLIENT_TRANSITIONS, 'Calling', onTimer);
   }
 
   get state(): InviteClientState {
-    return this.currentState;
+    return this.machinery.state;
   }
 
   /** The ACK this transaction generated for a 300-699 response, if any. */
@@ -88,7 +86,7 @@ export class InviteClientTransaction {
 
   /** Names of the running timers (tests, debugging). */
   runningTimers(): InviteClientTimer[] {
-    return this.timers.names();
+    return this.machinery.runningTimers();
   }
 
   /**
@@ -96,24 +94,20 @@ export class InviteClientTransaction {
    * layer can index the transaction before anything (a transport error) can end it.
    */
   start(): void {
-    if (this.started) throw new Error(`${this.id}: start() called twice`);
-    this.started = true;
+    this.machinery.begin();
     // §17.1.1.2: "For any transport, the client transaction MUST start timer B with a
     // value of 64*T1 seconds". "If an unreliable transport is being used, the client
     // transaction MUST start timer A with a value of T1."
-    this.timers.start('B', this.values.B);
-    if (!this.channel.reliable) this.timers.start('A', this.aInterval);
-    this.send(this.request);
+    this.machinery.timers.start('B', this.values.B);
+    if (!this.channel.reliable) this.machinery.timers.start('A', this.aInterval);
+    this.machinery.send(this.request);
   }
 
   /** A response the layer matched to this transaction (§17.1.3). */
   receiveResponse(res: SipResponse): void {
     const status = res.status;
-    if (!Number.isInteger(status) || status < 100 || status > 699) {
-      this.logger.debug({ tx: this.id, status }, 'response with a bad status dropped');
-      return;
-    }
-    const state = this.currentState;
+    if (!this.machinery.acceptsStatus(status)) return;
+    const state = this.state;
     switch (state) {
       case 'Calling':
       case 'Proceeding':
@@ -124,43 +118,43 @@ export class InviteClientTransaction {
           // any longer. Furthermore, the provisional response MUST be passed to the TU."
           // Timer B only acts in Calling, so it is stopped with A.
           if (state === 'Calling') {
-            this.transition('Proceeding');
-            this.timers.stop('A');
-            this.timers.stop('B');
+            this.machinery.transition('Proceeding');
+            this.machinery.timers.stop('A');
+            this.machinery.timers.stop('B');
           }
           this.deliver(res);
         } else if (isSuccess(status)) {
           // RFC 6026 §8.4: "If a 2xx response is received while the client INVITE state
           // machine is in the "Calling" or "Proceeding" states, it MUST transition to the
           // "Accepted" state, pass the 2xx response to the TU, and set Timer M to 64*T1."
-          this.transition('Accepted');
-          this.timers.stop('A');
-          this.timers.stop('B');
-          this.timers.start('M', this.values.M);
+          this.machinery.transition('Accepted');
+          this.machinery.timers.stop('A');
+          this.machinery.timers.stop('B');
+          this.machinery.timers.start('M', this.values.M);
           this.deliver(res);
         } else {
           // §17.1.1.2: "reception of a response with status code from 300-699 MUST cause
           // the client transaction to transition to "Completed". The client transaction
           // MUST pass the received response up to the TU, and the client transaction MUST
           // generate an ACK request, even if the transport is reliable".
-          this.transition('Completed');
-          this.timers.stop('A');
-          this.timers.stop('B');
+          this.machinery.transition('Completed');
+          this.machinery.timers.stop('A');
+          this.machinery.timers.stop('B');
           this.deliver(res);
-          if (this.currentState !== 'Completed') return; // the TU ended us (layer closed)
+          if (this.state !== 'Completed') return; // the TU ended us (layer closed)
           this.nonSuccessAck = buildNon2xxAck(this.request, res);
-          if (!this.send(this.nonSuccessAck)) return;
+          if (!this.machinery.send(this.nonSuccessAck)) return;
           // "The client transaction SHOULD start timer D when it enters the "Completed"
           // state, with a value of at least 32 seconds for unreliable transports, and a
           // value of zero seconds for reliable transports."
-          this.waitThenTerminate('D', this.values.D);
+          this.machinery.waitThenTerminate('D', this.values.D);
         }
         return;
       case 'Accepted':
         // RFC 6026 §8.4: "A 2xx response received while in the "Accepted" state MUST be
         // passed to the TU and MUST NOT generate an ACK." Anything else is absorbed.
         if (isSuccess(status)) this.deliver(res);
-        else this.logger.debug({ tx: this.id, status }, 'non-2xx in Accepted absorbed');
+        else this.machinery.logger.debug({ tx: this.id, status }, 'non-2xx in Accepted absorbed');
         return;
       case 'Completed':
         if (isNonSuccessFinal(status)) {
@@ -168,18 +162,18 @@ export class InviteClientTransaction {
           // in the "Completed" state MUST cause the ACK to be re-passed to the transport
           // layer for retransmission, but the newly received response MUST NOT be passed
           // up to the TU."
-          if (this.nonSuccessAck) this.send(this.nonSuccessAck);
+          if (this.nonSuccessAck) this.machinery.send(this.nonSuccessAck);
         } else if (isSuccess(status)) {
           // Not in the figures: a forking proxy forwards a 2xx even after another branch
           // ended with a non-2xx (§16.7 step 5). The UAC core must see it to ACK it
           // (§13.2.2.4), so it goes up rather than being swallowed.
           this.deliver(res);
         } else {
-          this.logger.debug({ tx: this.id, status }, '1xx in Completed absorbed');
+          this.machinery.logger.debug({ tx: this.id, status }, '1xx in Completed absorbed');
         }
         return;
       case 'Terminated':
-        this.logger.debug({ tx: this.id, status }, 'response to a terminated transaction dropped');
+        this.machinery.logger.debug({ tx: this.id, status }, 'response to a terminated transaction dropped');
         return;
       default:
         assertNever(state);
@@ -191,24 +185,24 @@ export class InviteClientTransaction {
    * `Channel.send`, or reported later through `TransactionLayer.channelFailed`.
    */
   transportError(err: TransportError): void {
-    const state = this.currentState;
+    const state = this.state;
     switch (state) {
       case 'Calling':
         // Figure 5: Calling --"Timer B fires or Transport Err. / inform TU"--> Terminated.
-        this.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
+        this.machinery.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
         return;
       case 'Proceeding':
         // Not in Figure 5 (nothing is sent in Proceeding), but a late report that the
         // INVITE was lost means no final response can come: §17.1.4 "inform the TU".
-        this.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
+        this.machinery.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
         return;
       case 'Completed':
         // Figure 5: Completed --"Transport Err. / Inform TU"--> Terminated (the ACK failed).
-        this.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
+        this.machinery.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
         return;
       case 'Accepted':
         // Nothing is sent in Accepted: the ACK for 2xx belongs to the TU (§13.2.2.4).
-        this.logger.debug({ tx: this.id, err: err.message }, 'transport error in Accepted ignored');
+        this.machinery.logger.debug({ tx: this.id, err: err.message }, 'transport error in Accepted ignored');
         return;
       case 'Terminated':
         return;
@@ -219,43 +213,41 @@ export class InviteClientTransaction {
 
   /** End at once without any notice (layer shutdown). Clears every timer. */
   dispose(): void {
-    if (this.currentState === 'Terminated') return;
-    this.transition('Terminated');
-    this.timers.stopAll();
+    this.machinery.dispose();
   }
 
   private timerFired(name: InviteClientTimer): void {
-    const state = this.currentState;
+    const state = this.state;
     switch (state) {
       case 'Calling':
         if (name === 'A') {
           // §17.1.1.2: "When timer A fires, the client transaction MUST retransmit the
           // request by passing it to the transport layer, and MUST reset the timer with a
           // value of 2*T1." and so on, doubling (no T2 cap for INVITE).
-          if (!this.send(this.request)) return;
+          if (!this.machinery.send(this.request)) return;
           this.aInterval *= 2;
-          this.timers.start('A', this.aInterval);
+          this.machinery.timers.start('A', this.aInterval);
         } else if (name === 'B') {
           // "If the client transaction is still in the "Calling" state when timer B fires,
           // the client transaction SHOULD inform the TU that a timeout has occurred."
-          this.terminate(() => this.user.onTimeout(this), 'onTimeout');
-        } else this.stray(name);
+          this.machinery.terminate(() => this.user.onTimeout(this), 'onTimeout');
+        } else this.machinery.stray(name);
         return;
       case 'Proceeding':
         // A and B are stopped on entering Proceeding; no timer runs here.
-        this.stray(name);
+        this.machinery.stray(name);
         return;
       case 'Accepted':
         // RFC 6026 §8.4: "If Timer M fires while the client INVITE state machine is in the
         // "Accepted" state, the machine MUST transition to the "Terminated" state."
-        if (name === 'M') this.terminate();
-        else this.stray(name);
+        if (name === 'M') this.machinery.terminate();
+        else this.machinery.stray(name);
         return;
       case 'Completed':
         // §17.1.1.2: "If timer D fires while the client transaction is in the "Completed"
         // state, the client transaction MUST move to the terminated state."
-        if (name === 'D') this.terminate();
-        else this.stray(name);
+        if (name === 'D') this.machinery.terminate();
+        else this.machinery.stray(name);
         return;
       case 'Terminated':
         return;
@@ -264,52 +256,13 @@ export class InviteClientTransaction {
     }
   }
 
-  private stray(name: InviteClientTimer): void {
-    this.logger.warn({ tx: this.id, timer: name, state: this.currentState }, 'timer fired in a state that does not use it');
-  }
-
-  /** Start the Completed-state timer; a zero value (reliable transport) ends at once. */
-  private waitThenTerminate(name: 'D', ms: number): void {
-    if (ms <= 0) this.terminate();
-    else this.timers.start(name, ms);
-  }
 
   private deliver(res: SipResponse): void {
-    callUser(this.logger, this, 'onResponse', () => this.user.onResponse(res, this));
+    this.machinery.notify('onResponse', () => this.user.onResponse(res, this));
   }
 
-  /** Pass a message to the transport; false (and the transport-error path taken) on failure. */
-  private send(msg: SipRequest): boolean {
-    try {
-      this.channel.send(msg);
-      return true;
-    } catch (err) {
-      const terr = toTransportError(err);
-      this.logger.debug({ tx: this.id, err: terr.message, code: terr.code }, 'send failed');
-      this.transportError(terr);
-      return false;
-    }
-  }
 
-  private transition(to: InviteClientState): void {
-    checkTransition('invite-client', INVITE_CLIENT_TRANSITIONS, this.currentState, to);
-    this.logger.debug({ tx: this.id, from: this.currentState, to }, 'transaction state');
-    this.currentState = to;
-  }
 
-  /**
-   * §17.1.1.2: "The client transaction MUST be destroyed the instant it enters the
-   * "Terminated" state." Timers go first, then the layer forgets us, then the TU hears
-   * the reason (if any) and the termination.
-   */
-  private terminate(notice?: () => void, what = 'notice'): void {
-    if (this.currentState === 'Terminated') return;
-    this.transition('Terminated');
-    this.timers.stopAll();
-    this.layerHook?.(this);
-    if (notice) callUser(this.logger, this, what, notice);
-    callUser(this.logger, this, 'onTerminated', () => this.user.onTerminated?.(this));
-  }
 }
 
 /**

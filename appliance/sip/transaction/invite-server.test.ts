@@ -1,50 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getHeader, getHeaderValues, headersNamed, type SipMessage, type SipRequest, type SipResponse } from '../message/message';
-import { VirtualClock } from '../testing/virtual-clock';
-import { TransportError, type Channel } from './channel';
-import { buildResponseFromRequest, InviteServerTransaction } from './invite-server';
+import { getHeader, getHeaderValues, headersNamed, type SipRequest, type SipResponse } from '../message/message';
+import { fakeFlow } from '../testing/fake-channel';
+import { responseTo, sipRequest } from '../testing/messages';
+import { TransportError } from './channel';
+import { InviteServerTransaction } from './invite-server';
 import { checkTransition, IllegalTransitionError, INVITE_SERVER_TRANSITIONS, type ServerTransactionUser } from './state';
 import { timerValues } from './timers';
 
-class FakeChannel implements Channel {
-  readonly reliable: boolean;
-  readonly sent: Array<{ at: number; msg: SipMessage }> = [];
-  failWith: Error | undefined;
-  constructor(
-    private readonly clock: VirtualClock,
-    readonly transport: 'UDP' | 'TCP' | 'TLS' = 'UDP',
-  ) {
-    this.reliable = transport !== 'UDP';
-  }
-  send(msg: SipMessage): void {
-    if (this.failWith) throw this.failWith;
-    this.sent.push({ at: this.clock.now(), msg });
-  }
-  statuses(): string[] {
-    return this.sent.map((s) => `${s.msg.kind === 'response' ? s.msg.status : s.msg.method}@${s.at}`);
-  }
-}
-
 function invite(): SipRequest {
-  return {
-    kind: 'request',
-    method: 'INVITE',
-    uri: 'sip:bob@192.0.2.4',
-    headers: [
-      { name: 'Via', value: 'SIP/2.0/UDP server10.biloxi.example.com;branch=z9hG4bK4b43c2ff8.1' },
-      { name: 'v', value: 'SIP/2.0/UDP bigbox3.site3.atlanta.example.com;branch=z9hG4bK77ef4c2312983.1, SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8;received=192.0.2.1' },
-      { name: 'Max-Forwards', value: '68' },
-      { name: 'To', value: 'Bob <sip:bob@biloxi.example.com>' },
-      { name: 'From', value: 'Alice <sip:alice@atlanta.example.com>;tag=1928301774' },
-      { name: 'Call-ID', value: 'a84b4c76e66710' },
-      { name: 'CSeq', value: '314159 INVITE' },
-      { name: 'Timestamp', value: '54' },
-      { name: 'Contact', value: '<sip:alice@pc33.atlanta.example.com>' },
-      { name: 'Content-Length', value: '0' },
-    ],
-    body: Buffer.alloc(0),
-  };
+  return sipRequest('INVITE', 'sip:bob@192.0.2.4', [
+    ['Via', 'SIP/2.0/UDP server10.biloxi.example.com;branch=z9hG4bK4b43c2ff8.1'],
+    ['v', 'SIP/2.0/UDP bigbox3.site3.atlanta.example.com;branch=z9hG4bK77ef4c2312983.1, SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8;received=192.0.2.1'],
+    ['Max-Forwards', '68'],
+    ['To', 'Bob <sip:bob@biloxi.example.com>'],
+    ['From', 'Alice <sip:alice@atlanta.example.com>;tag=1928301774'],
+    ['Call-ID', 'a84b4c76e66710'],
+    ['CSeq', '314159 INVITE'],
+    ['Timestamp', '54'],
+    ['Contact', '<sip:alice@pc33.atlanta.example.com>'],
+  ]);
 }
 
 function ack(req: SipRequest): SipRequest {
@@ -52,14 +27,11 @@ function ack(req: SipRequest): SipRequest {
 }
 
 function reply(req: SipRequest, status: number, reason = 'X'): SipResponse {
-  const res = buildResponseFromRequest(req, status, reason);
-  res.headers = res.headers.map((h) => (h.name === 'To' ? { name: 'To', value: `${h.value};tag=a6c85cf` } : h));
-  return res;
+  return responseTo(req, status, { reason, toTag: 'a6c85cf' });
 }
 
 function setup(transport: 'UDP' | 'TCP' | 'TLS' = 'UDP') {
-  const clock = new VirtualClock();
-  const channel = new FakeChannel(clock, transport);
+  const { clock, channel, timers } = fakeFlow(transport);
   const events: string[] = [];
   const user: ServerTransactionUser = {
     onTimeout: (tx) => void events.push(`timeout ${tx.state}@${clock.now()}`),
@@ -70,7 +42,7 @@ function setup(transport: 'UDP' | 'TCP' | 'TLS' = 'UDP') {
     },
     onTerminated: () => void events.push(`terminated@${clock.now()}`),
   };
-  const tx = new InviteServerTransaction({ request: invite(), channel, user, clock, timers: timerValues({ reliable: channel.reliable }) });
+  const tx = new InviteServerTransaction({ request: invite(), channel, user, clock, timers });
   return { clock, channel, events, tx };
 }
 

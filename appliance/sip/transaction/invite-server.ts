@@ -11,21 +11,18 @@
  *   Proceeding --transport error--> Terminated
  */
 import { getHeader, headersNamed, type Header, type SipRequest, type SipResponse } from '../message/message';
-import { toTransportError, type Channel, type TransportError } from './channel';
+import type { Channel, TransportError } from './channel';
 import {
   assertNever,
-  callUser,
-  checkTransition,
   INVITE_SERVER_TRANSITIONS,
   isProvisional,
   isSuccess,
-  silentTxLogger,
   type InviteServerState,
   type ServerTransactionUser,
   type TransactionEnv,
-  type TxLogger,
 } from './state';
-import { TimerSlots, type TimerValues } from './timers';
+import type { TimerValues } from './timers';
+import { TransactionMachinery } from './machinery';
 
 export type InviteServerTimer = 'G' | 'H' | 'I' | 'L';
 
@@ -45,17 +42,17 @@ export class InviteServerTransaction {
   readonly request: SipRequest;
   readonly channel: Channel;
 
-  private currentState: InviteServerState = 'Proceeding';
-  private started = false;
   /** Most recent response passed to the transport: the last 1xx in Proceeding, the final after. */
   private last: SipResponse | undefined;
   /** Current Timer G interval. */
   private gInterval: number;
   private readonly user: ServerTransactionUser;
   private readonly values: TimerValues;
-  private readonly logger: TxLogger;
-  private readonly timers: TimerSlots<InviteServerTimer>;
-  private readonly layerHook: TransactionEnv['onTerminated'];
+  /**
+   * State, timers, sending and termination. §17.2.1: "Once the transaction is in the
+   * "Terminated" state, it MUST be destroyed immediately."
+   */
+  private readonly machinery: TransactionMachinery<InviteServerTransaction, InviteServerState, InviteServerTimer>;
 
   constructor(opts: InviteServerOptions) {
     if (opts.request.method !== 'INVITE') throw new TypeError(`InviteServerTransaction: method ${opts.request.method} is not INVITE`);
@@ -63,15 +60,14 @@ export class InviteServerTransaction {
     this.channel = opts.channel;
     this.user = opts.user;
     this.values = opts.timers;
-    this.logger = opts.logger ?? silentTxLogger;
-    this.layerHook = opts.onTerminated;
     this.id = opts.key ?? `INVITE ${getHeader(opts.request, 'call-id') ?? '?'}`;
     this.gInterval = this.values.G;
-    this.timers = new TimerSlots(opts.clock, (name) => this.timerFired(name));
+    const onTimer = (name: InviteServerTimer): void => this.timerFired(name);
+    this.machinery = new TransactionMachinery(this, opts, INVITE_SERVER_TRANSITIONS, 'Proceeding', onTimer);
   }
 
   get state(): InviteServerState {
-    return this.currentState;
+    return this.machinery.state;
   }
 
   /** The response last passed to the transport (100 Trying at first). */
@@ -80,7 +76,7 @@ export class InviteServerTransaction {
   }
 
   runningTimers(): InviteServerTimer[] {
-    return this.timers.names();
+    return this.machinery.runningTimers();
   }
 
   /**
@@ -90,11 +86,10 @@ export class InviteServerTransaction {
    * the client stops retransmitting the INVITE.
    */
   start(): void {
-    if (this.started) throw new Error(`${this.id}: start() called twice`);
-    this.started = true;
+    this.machinery.begin();
     const trying = buildTrying(this.request);
     this.last = trying;
-    this.send(trying);
+    this.machinery.send(trying);
   }
 
   /**
@@ -104,20 +99,20 @@ export class InviteServerTransaction {
   receiveRequest(req: SipRequest): void {
     const isAck = req.method === 'ACK';
     if (!isAck && req.method !== 'INVITE') {
-      this.logger.debug({ tx: this.id, method: req.method }, 'request of another method dropped');
+      this.machinery.logger.debug({ tx: this.id, method: req.method }, 'request of another method dropped');
       return;
     }
-    const state = this.currentState;
+    const state = this.state;
     switch (state) {
       case 'Proceeding':
         if (isAck) {
-          this.logger.debug({ tx: this.id }, 'ACK before any final response dropped');
+          this.machinery.logger.debug({ tx: this.id }, 'ACK before any final response dropped');
           return;
         }
         // §17.2.1: "If a request retransmission is received while in the "Proceeding"
         // state, the most recent provisional response that was received from the TU MUST
         // be passed to the transport layer for retransmission."
-        if (this.last) this.send(this.last);
+        if (this.last) this.machinery.send(this.last);
         return;
       case 'Completed':
         if (isAck) {
@@ -125,33 +120,32 @@ export class InviteServerTransaction {
           // state, the server transaction MUST transition to the "Confirmed" state. As
           // Timer G is ignored in this state, any retransmissions of the response will
           // cease." Timer I: T4 for unreliable transports, zero for reliable ones.
-          this.transition('Confirmed');
-          this.timers.stop('G');
-          this.timers.stop('H');
-          if (this.values.I <= 0) this.terminate();
-          else this.timers.start('I', this.values.I);
+          this.machinery.transition('Confirmed');
+          this.machinery.timers.stop('G');
+          this.machinery.timers.stop('H');
+          this.machinery.waitThenTerminate('I', this.values.I);
         } else if (this.last) {
           // "while in the "Completed" state, if a request retransmission is received, the
           // server SHOULD pass the response to the transport for retransmission."
-          this.send(this.last);
+          this.machinery.send(this.last);
         }
         return;
       case 'Confirmed':
         // "The purpose of the "Confirmed" state is to absorb any additional ACK messages
         // that arrive, triggered from retransmissions of the final response."
-        this.logger.debug({ tx: this.id, method: req.method }, 'retransmission absorbed in Confirmed');
+        this.machinery.logger.debug({ tx: this.id, method: req.method }, 'retransmission absorbed in Confirmed');
         return;
       case 'Accepted':
         if (isAck) {
           // RFC 6026 §8.7: an ACK matching the transaction in "Accepted" is the ACK for
           // a 2xx; "the ACK must be passed up to the TU".
-          callUser(this.logger, this, 'onAck', () => this.user.onAck?.(req, this));
+          this.machinery.notify('onAck', () => this.user.onAck?.(req, this));
         } else {
           // RFC 6026 §8.7: "The purpose of the "Accepted" state is to absorb
           // retransmissions of an accepted INVITE request. Any such retransmissions are
           // absorbed entirely within the server transaction." The TU already owns the
           // 2xx retransmissions.
-          this.logger.debug({ tx: this.id }, 'INVITE retransmission absorbed in Accepted');
+          this.machinery.logger.debug({ tx: this.id }, 'INVITE retransmission absorbed in Accepted');
         }
         return;
       case 'Terminated':
@@ -169,10 +163,8 @@ export class InviteServerTransaction {
    */
   sendResponse(res: SipResponse): boolean {
     const status = res.status;
-    if (!Number.isInteger(status) || status < 100 || status > 699) {
-      throw new RangeError(`${this.id}: cannot send a response with status ${status}`);
-    }
-    const state = this.currentState;
+    this.machinery.checkTuStatus(status);
+    const state = this.state;
     switch (state) {
       case 'Proceeding':
         if (isProvisional(status)) {
@@ -180,7 +172,7 @@ export class InviteServerTransaction {
           // So long as the server transaction is in the "Proceeding" state, each of these
           // MUST be passed to the transport layer for transmission."
           this.last = res;
-          return this.send(res);
+          return this.machinery.send(res);
         }
         if (isSuccess(status)) {
           // RFC 6026 §8.5: "If, while in the "Proceeding" state, the TU passes a 2xx
@@ -189,10 +181,10 @@ export class InviteServerTransaction {
           // the server transaction; retransmissions of 2xx responses are handled by the
           // TU. The server transaction MUST then transition to the "Accepted" state."
           // §8.7: on entering "Accepted", Timer L is set to 64*T1 for all transports.
-          this.transition('Accepted');
+          this.machinery.transition('Accepted');
           this.last = res;
-          this.timers.start('L', this.values.L);
-          return this.send(res);
+          this.machinery.timers.start('L', this.values.L);
+          return this.machinery.send(res);
         }
         // §17.2.1: "While in the "Proceeding" state, if the TU passes a response with
         // status code from 300 to 699 to the server transaction, the response MUST be
@@ -201,18 +193,18 @@ export class InviteServerTransaction {
         // in T1 seconds, and is not set to fire for reliable transports." "When the
         // "Completed" state is entered, timer H MUST be set to fire in 64*T1 seconds for
         // all transports."
-        this.transition('Completed');
+        this.machinery.transition('Completed');
         this.last = res;
-        this.timers.start('H', this.values.H);
-        if (!this.channel.reliable) this.timers.start('G', this.gInterval);
-        return this.send(res);
+        this.machinery.timers.start('H', this.values.H);
+        if (!this.channel.reliable) this.machinery.timers.start('G', this.gInterval);
+        return this.machinery.send(res);
       case 'Accepted':
         if (isSuccess(status)) {
           // RFC 6026 §8.7: "While in the "Accepted" state, if the TU passes a 2xx response,
           // the server transaction MUST pass the response to the transport layer for
           // transmission." (the TU's 2xx retransmissions, or 2xx from other forks)
           this.last = res;
-          return this.send(res);
+          return this.machinery.send(res);
         }
         return this.discard(res);
       case 'Completed':
@@ -226,24 +218,24 @@ export class InviteServerTransaction {
 
   /** A response could not be delivered (§17.2.4). */
   transportError(err: TransportError): void {
-    const state = this.currentState;
+    const state = this.state;
     switch (state) {
       case 'Proceeding':
         // Figure 7: Proceeding --"Transport Err. / Inform TU"--> Terminated.
-        this.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
+        this.machinery.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
         return;
       case 'Completed':
         // Figure 7: Completed --"Timer H fires or Transport Err. / Inform TU"--> Terminated.
-        this.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
+        this.machinery.terminate(() => this.user.onTransportError(this, err), 'onTransportError');
         return;
       case 'Accepted':
         // RFC 6026's Figure 7 has "Transport Err. / Inform TU" as a loop on Accepted: the
         // transaction stays to absorb INVITE retransmissions and route ACKs until Timer L;
         // the TU, which owns the 2xx retransmissions, decides whether to go on.
-        callUser(this.logger, this, 'onTransportError', () => this.user.onTransportError(this, err));
+        this.machinery.notify('onTransportError', () => this.user.onTransportError(this, err));
         return;
       case 'Confirmed':
-        this.logger.debug({ tx: this.id, err: err.message }, 'transport error in Confirmed ignored');
+        this.machinery.logger.debug({ tx: this.id, err: err.message }, 'transport error in Confirmed ignored');
         return;
       case 'Terminated':
         return;
@@ -254,13 +246,11 @@ export class InviteServerTransaction {
 
   /** End at once without any notice (layer shutdown). Clears every timer. */
   dispose(): void {
-    if (this.currentState === 'Terminated') return;
-    this.transition('Terminated');
-    this.timers.stopAll();
+    this.machinery.dispose();
   }
 
   private timerFired(name: InviteServerTimer): void {
-    const state = this.currentState;
+    const state = this.state;
     switch (state) {
       case 'Completed':
         if (name === 'G') {
@@ -269,30 +259,30 @@ export class InviteServerTransaction {
           // From then on, when timer G fires, the response is passed to the transport
           // again for transmission, and timer G is reset with a value that doubles, unless
           // that value exceeds T2, in which case it is reset with the value of T2."
-          if (this.last && !this.send(this.last)) return;
+          if (this.last && !this.machinery.send(this.last)) return;
           this.gInterval = Math.min(2 * this.gInterval, this.values.T2);
-          this.timers.start('G', this.gInterval);
+          this.machinery.timers.start('G', this.gInterval);
         } else if (name === 'H') {
           // "If timer H fires while in the "Completed" state, it implies that the ACK was
           // never received. In this case, the server transaction MUST transition to the
           // "Terminated" state, and MUST indicate to the TU that a transaction failure has
           // occurred."
-          this.terminate(() => this.user.onTimeout(this), 'onTimeout');
-        } else this.stray(name);
+          this.machinery.terminate(() => this.user.onTimeout(this), 'onTimeout');
+        } else this.machinery.stray(name);
         return;
       case 'Confirmed':
         // "Once timer I fires, the server MUST transition to the "Terminated" state."
-        if (name === 'I') this.terminate();
-        else this.stray(name);
+        if (name === 'I') this.machinery.terminate();
+        else this.machinery.stray(name);
         return;
       case 'Accepted':
         // RFC 6026 §8.7: "If Timer L fires while the INVITE server transaction is in the
         // "Accepted" state, the transaction MUST transition to the "Terminated" state."
-        if (name === 'L') this.terminate();
-        else this.stray(name);
+        if (name === 'L') this.machinery.terminate();
+        else this.machinery.stray(name);
         return;
       case 'Proceeding':
-        this.stray(name);
+        this.machinery.stray(name);
         return;
       case 'Terminated':
         return;
@@ -302,41 +292,13 @@ export class InviteServerTransaction {
   }
 
   private discard(res: SipResponse): boolean {
-    this.logger.warn({ tx: this.id, status: res.status, state: this.currentState }, 'response from the TU discarded');
+    this.machinery.logger.warn({ tx: this.id, status: res.status, state: this.state }, 'response from the TU discarded');
     return false;
   }
 
-  private stray(name: InviteServerTimer): void {
-    this.logger.warn({ tx: this.id, timer: name, state: this.currentState }, 'timer fired in a state that does not use it');
-  }
 
-  private send(msg: SipResponse): boolean {
-    try {
-      this.channel.send(msg);
-      return true;
-    } catch (err) {
-      const terr = toTransportError(err);
-      this.logger.debug({ tx: this.id, err: terr.message, code: terr.code }, 'send failed');
-      this.transportError(terr);
-      return false;
-    }
-  }
 
-  private transition(to: InviteServerState): void {
-    checkTransition('invite-server', INVITE_SERVER_TRANSITIONS, this.currentState, to);
-    this.logger.debug({ tx: this.id, from: this.currentState, to }, 'transaction state');
-    this.currentState = to;
-  }
 
-  /** "Once the transaction is in the "Terminated" state, it MUST be destroyed immediately." */
-  private terminate(notice?: () => void, what = 'notice'): void {
-    if (this.currentState === 'Terminated') return;
-    this.transition('Terminated');
-    this.timers.stopAll();
-    this.layerHook?.(this);
-    if (notice) callUser(this.logger, this, what, notice);
-    callUser(this.logger, this, 'onTerminated', () => this.user.onTerminated?.(this));
-  }
 }
 
 /**

@@ -1,33 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { branchOf, topVia } from '../message/headers/via';
-import { getHeader, getHeaderValues, headersNamed, type SipMessage, type SipRequest, type SipResponse } from '../message/message';
+import { getHeader, getHeaderValues, headersNamed, type SipRequest, type SipResponse } from '../message/message';
+import { FakeChannel } from '../testing/fake-channel';
+import { responseTo, sipRequest } from '../testing/messages';
 import { VirtualClock } from '../testing/virtual-clock';
 import { TransportError, type Channel } from './channel';
-import { buildResponseFromRequest, InviteServerTransaction } from './invite-server';
+import { InviteServerTransaction } from './invite-server';
 import { TransactionLayer, type TransactionCore } from './layer';
 import { NonInviteServerTransaction } from './non-invite-server';
 import type { ClientTransactionUser, ServerTransaction } from './state';
 import { timerValues } from './timers';
-
-class FakeChannel implements Channel {
-  readonly reliable: boolean;
-  readonly sent: Array<{ at: number; msg: SipMessage }> = [];
-  failWith: Error | undefined;
-  constructor(
-    private readonly clock: VirtualClock,
-    readonly transport: 'UDP' | 'TCP' | 'TLS' = 'UDP',
-  ) {
-    this.reliable = transport !== 'UDP';
-  }
-  send(msg: SipMessage): void {
-    if (this.failWith) throw this.failWith;
-    this.sent.push({ at: this.clock.now(), msg });
-  }
-  statuses(): string[] {
-    return this.sent.map((s) => `${s.msg.kind === 'response' ? s.msg.status : s.msg.method}@${s.at}`);
-  }
-}
 
 interface ReqOpts {
   branch?: string | null; // null: no branch parameter
@@ -39,28 +22,18 @@ interface ReqOpts {
 
 function req(method: string, o: ReqOpts = {}): SipRequest {
   const branch = o.branch === null ? '' : `;branch=${o.branch ?? 'z9hG4bKcall1'}`;
-  const cseqMethod = method;
-  return {
-    kind: 'request',
-    method,
-    uri: 'sip:bob@edge.example.com',
-    headers: [
-      { name: 'Via', value: `SIP/2.0/UDP ${o.sentBy ?? '192.0.2.20:5060'}${branch}` },
-      { name: 'Max-Forwards', value: '70' },
-      { name: 'To', value: o.to ?? '<sip:bob@edge.example.com>' },
-      { name: 'From', value: '<sip:alice@example.com>;tag=f1' },
-      { name: 'Call-ID', value: o.callId ?? 'layer-call-1' },
-      { name: 'CSeq', value: `${o.cseq ?? 1} ${cseqMethod}` },
-      { name: 'Content-Length', value: '0' },
-    ],
-    body: Buffer.alloc(0),
-  };
+  return sipRequest(method, 'sip:bob@edge.example.com', [
+    ['Via', `SIP/2.0/UDP ${o.sentBy ?? '192.0.2.20:5060'}${branch}`],
+    ['Max-Forwards', '70'],
+    ['To', o.to ?? '<sip:bob@edge.example.com>'],
+    ['From', '<sip:alice@example.com>;tag=f1'],
+    ['Call-ID', o.callId ?? 'layer-call-1'],
+    ['CSeq', `${o.cseq ?? 1} ${method}`],
+  ]);
 }
 
 function reply(r: SipRequest, status: number, toTag?: string): SipResponse {
-  const res = buildResponseFromRequest(r, status, 'X');
-  if (toTag) res.headers = res.headers.map((h) => (h.name === 'To' ? { name: 'To', value: `${h.value};tag=${toTag}` } : h));
-  return res;
+  return responseTo(r, status, { toTag });
 }
 
 function setup(opts: { onRequest?: (r: SipRequest, tx: ServerTransaction) => void; withStray?: boolean; t1?: number } = {}) {

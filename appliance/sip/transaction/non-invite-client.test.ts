@@ -1,69 +1,31 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getHeader, headersNamed, type SipMessage, type SipRequest, type SipResponse } from '../message/message';
+import type { SipRequest, SipResponse } from '../message/message';
+import { FakeChannel, fakeFlow } from '../testing/fake-channel';
+import { responseTo, sipRequest } from '../testing/messages';
 import { VirtualClock } from '../testing/virtual-clock';
-import { TransportError, type Channel } from './channel';
+import { TransportError } from './channel';
 import { NonInviteClientTransaction } from './non-invite-client';
 import { checkTransition, IllegalTransitionError, NON_INVITE_CLIENT_TRANSITIONS, type ClientTransactionUser } from './state';
 import { timerValues } from './timers';
 
-class FakeChannel implements Channel {
-  readonly reliable: boolean;
-  readonly sent: Array<{ at: number; msg: SipMessage }> = [];
-  failWith: Error | undefined;
-  constructor(
-    private readonly clock: VirtualClock,
-    readonly transport: 'UDP' | 'TCP' | 'TLS' = 'UDP',
-  ) {
-    this.reliable = transport !== 'UDP';
-  }
-  send(msg: SipMessage): void {
-    if (this.failWith) throw this.failWith;
-    this.sent.push({ at: this.clock.now(), msg });
-  }
-  times(): number[] {
-    return this.sent.map((s) => s.at);
-  }
-}
-
 function register(method = 'REGISTER'): SipRequest {
-  return {
-    kind: 'request',
-    method,
-    uri: 'sip:registrar.example.com',
-    headers: [
-      { name: 'Via', value: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKnashds7' },
-      { name: 'Max-Forwards', value: '70' },
-      { name: 'To', value: '<sip:bob@example.com>' },
-      { name: 'From', value: '<sip:bob@example.com>;tag=456248' },
-      { name: 'Call-ID', value: '843817637684230@998sdasdh09' },
-      { name: 'CSeq', value: `1826 ${method}` },
-      { name: 'Content-Length', value: '0' },
-    ],
-    body: Buffer.alloc(0),
-  };
+  return sipRequest(method, 'sip:registrar.example.com', [
+    ['Via', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKnashds7'],
+    ['Max-Forwards', '70'],
+    ['To', '<sip:bob@example.com>'],
+    ['From', '<sip:bob@example.com>;tag=456248'],
+    ['Call-ID', '843817637684230@998sdasdh09'],
+    ['CSeq', `1826 ${method}`],
+  ]);
 }
 
 function response(req: SipRequest, status: number): SipResponse {
-  return {
-    kind: 'response',
-    status,
-    reason: 'X',
-    headers: [
-      ...headersNamed(req, 'via').map((h) => ({ name: 'Via', value: h.value })),
-      { name: 'From', value: getHeader(req, 'from')! },
-      { name: 'To', value: `${getHeader(req, 'to')!};tag=srv` },
-      { name: 'Call-ID', value: getHeader(req, 'call-id')! },
-      { name: 'CSeq', value: getHeader(req, 'cseq')! },
-      { name: 'Content-Length', value: '0' },
-    ],
-    body: Buffer.alloc(0),
-  };
+  return responseTo(req, status, { toTag: 'srv' });
 }
 
 function setup(transport: 'UDP' | 'TCP' | 'TLS' = 'UDP', method = 'REGISTER') {
-  const clock = new VirtualClock();
-  const channel = new FakeChannel(clock, transport);
+  const { clock, channel, timers } = fakeFlow(transport);
   const events: string[] = [];
   const user: ClientTransactionUser = {
     onResponse: (res, tx) => {
@@ -79,7 +41,7 @@ function setup(transport: 'UDP' | 'TCP' | 'TLS' = 'UDP', method = 'REGISTER') {
     channel,
     user,
     clock,
-    timers: timerValues({ reliable: channel.reliable }),
+    timers,
   });
   return { clock, channel, events, tx };
 }

@@ -1,64 +1,37 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SipMessage, SipRequest, SipResponse } from '../message/message';
-import { VirtualClock } from '../testing/virtual-clock';
-import { TransportError, type Channel } from './channel';
-import { buildResponseFromRequest } from './invite-server';
+import type { SipRequest, SipResponse } from '../message/message';
+import { fakeFlow } from '../testing/fake-channel';
+import { responseTo, sipRequest } from '../testing/messages';
+import { TransportError } from './channel';
 import { NonInviteServerTransaction } from './non-invite-server';
 import { checkTransition, IllegalTransitionError, NON_INVITE_SERVER_TRANSITIONS, type ServerTransactionUser } from './state';
 import { timerValues } from './timers';
 
-class FakeChannel implements Channel {
-  readonly reliable: boolean;
-  readonly sent: Array<{ at: number; msg: SipMessage }> = [];
-  failWith: Error | undefined;
-  constructor(
-    private readonly clock: VirtualClock,
-    readonly transport: 'UDP' | 'TCP' | 'TLS' = 'UDP',
-  ) {
-    this.reliable = transport !== 'UDP';
-  }
-  send(msg: SipMessage): void {
-    if (this.failWith) throw this.failWith;
-    this.sent.push({ at: this.clock.now(), msg });
-  }
-  statuses(): string[] {
-    return this.sent.map((s) => `${s.msg.kind === 'response' ? s.msg.status : s.msg.method}@${s.at}`);
-  }
-}
-
 function options(): SipRequest {
-  return {
-    kind: 'request',
-    method: 'OPTIONS',
-    uri: 'sip:edge.example.com',
-    headers: [
-      { name: 'Via', value: 'SIP/2.0/UDP 192.0.2.33:5062;branch=z9hG4bKopt1;rport' },
-      { name: 'Max-Forwards', value: '70' },
-      { name: 'To', value: '<sip:edge.example.com>' },
-      { name: 'From', value: '<sip:probe@example.com>;tag=p1' },
-      { name: 'Call-ID', value: 'opt-1' },
-      { name: 'CSeq', value: '7 OPTIONS' },
-      { name: 'Content-Length', value: '0' },
-    ],
-    body: Buffer.alloc(0),
-  };
+  return sipRequest('OPTIONS', 'sip:edge.example.com', [
+    ['Via', 'SIP/2.0/UDP 192.0.2.33:5062;branch=z9hG4bKopt1;rport'],
+    ['Max-Forwards', '70'],
+    ['To', '<sip:edge.example.com>'],
+    ['From', '<sip:probe@example.com>;tag=p1'],
+    ['Call-ID', 'opt-1'],
+    ['CSeq', '7 OPTIONS'],
+  ]);
 }
 
 function reply(req: SipRequest, status: number): SipResponse {
-  return buildResponseFromRequest(req, status, 'X');
+  return responseTo(req, status);
 }
 
 function setup(transport: 'UDP' | 'TCP' | 'TLS' = 'UDP') {
-  const clock = new VirtualClock();
-  const channel = new FakeChannel(clock, transport);
+  const { clock, channel, timers } = fakeFlow(transport);
   const events: string[] = [];
   const user: ServerTransactionUser = {
     onTimeout: () => void events.push(`timeout@${clock.now()}`),
     onTransportError: (tx, err) => void events.push(`transport-error ${err.code} ${tx.kind}@${clock.now()}`),
     onTerminated: () => void events.push(`terminated@${clock.now()}`),
   };
-  const tx = new NonInviteServerTransaction({ request: options(), channel, user, clock, timers: timerValues({ reliable: channel.reliable }) });
+  const tx = new NonInviteServerTransaction({ request: options(), channel, user, clock, timers });
   return { clock, channel, events, tx };
 }
 

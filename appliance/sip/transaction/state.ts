@@ -27,7 +27,8 @@ export type ClientTransaction = InviteClientTransaction | NonInviteClientTransac
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
 export type Transaction = ClientTransaction | ServerTransaction;
 
-type Table<S extends string> = Readonly<Record<S, readonly S[]>>;
+/** A machine's legal transitions: from each state, the states it may move to. */
+export type TransitionTable<S extends string> = Readonly<Record<S, readonly S[]>>;
 
 /**
  * Legal transitions, from the RFC figures. "Terminated" is reachable from every live
@@ -35,7 +36,7 @@ type Table<S extends string> = Readonly<Record<S, readonly S[]>>;
  * leaves "Terminated". Self-loops (retransmissions, 1xx in Proceeding) are not
  * transitions and never go through the guard.
  */
-export const INVITE_CLIENT_TRANSITIONS: Table<InviteClientState> = {
+export const INVITE_CLIENT_TRANSITIONS: TransitionTable<InviteClientState> = {
   Calling: ['Proceeding', 'Accepted', 'Completed', 'Terminated'],
   Proceeding: ['Accepted', 'Completed', 'Terminated'],
   Accepted: ['Terminated'],
@@ -43,14 +44,14 @@ export const INVITE_CLIENT_TRANSITIONS: Table<InviteClientState> = {
   Terminated: [],
 };
 
-export const NON_INVITE_CLIENT_TRANSITIONS: Table<NonInviteClientState> = {
+export const NON_INVITE_CLIENT_TRANSITIONS: TransitionTable<NonInviteClientState> = {
   Trying: ['Proceeding', 'Completed', 'Terminated'],
   Proceeding: ['Completed', 'Terminated'],
   Completed: ['Terminated'],
   Terminated: [],
 };
 
-export const INVITE_SERVER_TRANSITIONS: Table<InviteServerState> = {
+export const INVITE_SERVER_TRANSITIONS: TransitionTable<InviteServerState> = {
   Proceeding: ['Completed', 'Accepted', 'Terminated'],
   Completed: ['Confirmed', 'Terminated'],
   Confirmed: ['Terminated'],
@@ -58,7 +59,7 @@ export const INVITE_SERVER_TRANSITIONS: Table<InviteServerState> = {
   Terminated: [],
 };
 
-export const NON_INVITE_SERVER_TRANSITIONS: Table<NonInviteServerState> = {
+export const NON_INVITE_SERVER_TRANSITIONS: TransitionTable<NonInviteServerState> = {
   Trying: ['Proceeding', 'Completed', 'Terminated'],
   Proceeding: ['Completed', 'Terminated'],
   Completed: ['Terminated'],
@@ -79,7 +80,7 @@ export class IllegalTransitionError extends Error {
 }
 
 /** The guard every machine's `transition()` goes through. Throws IllegalTransitionError. */
-export function checkTransition<S extends string>(machine: TransactionKind, table: Table<S>, from: S, to: S): void {
+export function checkTransition<S extends string>(machine: TransactionKind, table: TransitionTable<S>, from: S, to: S): void {
   if (!table[from].includes(to)) throw new IllegalTransitionError(machine, from, to);
 }
 

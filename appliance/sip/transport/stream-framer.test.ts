@@ -1,22 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parseMessage } from '../message/parse';
+import { corpusFile as corpus } from '../testing/corpus';
 import { StreamFramer, type FrameEvent, type StreamFramerOptions } from './stream-framer';
-
-/** The repository root: EDGESIP_ROOT, else the nearest directory above holding package.json. */
-function repoRoot(): string {
-  const fromEnv = process.env['EDGESIP_ROOT'];
-  if (fromEnv) return fromEnv;
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-  }
-}
-
-const CORPUS = join(repoRoot(), '..', 'shared', 'sip-torture');
-const corpus = (file: string): Buffer => readFileSync(join(CORPUS, file));
 
 const LIMITS: StreamFramerOptions = { maxHeaderBytes: 8192, maxMessageBytes: 65536 };
 

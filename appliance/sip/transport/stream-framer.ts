@@ -1,4 +1,5 @@
 import { SipParseError } from '../message/errors';
+import { isWsp, TOKEN_CHAR, trimWsp } from '../message/lexical';
 
 /**
  * Message framing on TCP/TLS (RFC 3261 §18.3): find the end of the header section, read
@@ -254,26 +255,6 @@ function isResponse(bytes: Buffer, from: number): boolean {
     bytes[from + 3] === 0x2f
   );
 }
-
-function isWsp(c: number): boolean {
-  return c === 0x20 || c === 0x09;
-}
-
-/** Trim SP/HTAB by hand: a regex like /[ \t]+$/ is quadratic on long runs of blanks. */
-function trimWsp(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isWsp(s.charCodeAt(a))) a++;
-  while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
-  return s.slice(a, b);
-}
-
-/** token characters (RFC 3261 §25.1) for scanning header names. */
-const TOKEN_CHAR = new Uint8Array(256);
-for (const c of "-.!%*_+`'~") TOKEN_CHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TOKEN_CHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TOKEN_CHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TOKEN_CHAR[c] = 1;
 
 /**
  * Values of every Content-Length header (long or compact `l`, any case, LWS allowed
