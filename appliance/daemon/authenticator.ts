@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { digestResponse, formatChallenge, normalizeAlgorithm, parseAuthorization, parseCredentials, SipAuthError, type DigestCredentials } from '../sip/auth/digest';
-import { createNonce, verifyNonce } from '../sip/auth/nonce';
+import { createNonce, nonceIssuedAt, verifyNonce } from '../sip/auth/nonce';
 import type { Clock } from '../sip/clock';
 import { getHeaderValues, type Header, type SipRequest } from '../sip/message/message';
 
@@ -23,18 +23,42 @@ export type AuthOutcome =
 /** RFC 8760 §2.4: offer the strongest algorithm first, MD5 last for old phones. */
 const OFFERED = ['SHA-256', 'MD5'] as const;
 const NONCE_LIFETIME_MS = 5 * 60_000;
+/** Nonces whose last nonce-count is remembered; past this the least recently first-used is forgotten. */
+const MAX_TRACKED_NONCES = 100_000;
+
+export interface AuthenticatorOptions {
+  /** Bound of the nonce-count memory (default 100,000 nonces, a few MiB). */
+  maxTrackedNonces?: number;
+}
+
+interface NonceUse {
+  /** Highest nonce-count accepted with this nonce. */
+  nc: number;
+  /** When the nonce turns stale and the entry is useless (epoch ms). */
+  until: number;
+}
 
 /**
  * Digest authentication of requests (RFC 3261 §22, RFC 8760): challenges with
  * stateless HMAC nonces and checks credentials against stored HA1 values.
  */
 export class Authenticator {
+  /**
+   * Replay protection for qop=auth (RFC 7616 §3.4.5, RFC 3261 §22.4): per nonce the
+   * highest nc accepted. Insertion order is first-use order, so the oldest go first.
+   */
+  private readonly nonceUses = new Map<string, NonceUse>();
+  private readonly maxTrackedNonces: number;
+
   constructor(
     private readonly realm: string,
     private readonly secret: Buffer,
     private readonly clock: Clock,
     private readonly accounts: AccountLookup,
-  ) {}
+    options: AuthenticatorOptions = {},
+  ) {
+    this.maxTrackedNonces = Math.max(1, options.maxTrackedNonces ?? MAX_TRACKED_NONCES);
+  }
 
   /** 401 challenges carry WWW-Authenticate; 407 Proxy-Authenticate (§22.2, §22.3). */
   challengeHeaders(status: 401 | 407, stale: boolean): Header[] {
@@ -84,9 +108,41 @@ export class Authenticator {
       if (given.length !== want.length || !timingSafeEqual(given, want)) {
         return { kind: 'forbidden', username: creds.username, reason: 'bad-response' };
       }
+      // A correct response with a nonce-count already used is a replay (or a broken
+      // client): never authenticate it, offer a fresh nonce instead.
+      if (creds.qop === 'auth' && !this.acceptNonceCount(creds.nonce, creds.nc ?? '')) return { kind: 'challenge', stale: false };
       return { kind: 'authenticated', username: creds.username };
     }
     return { kind: 'challenge', stale };
+  }
+
+  /** Nonces whose nonce-count is being tracked (for tests and metrics). */
+  get trackedNonces(): number {
+    return this.nonceUses.size;
+  }
+
+  /** True, and remembered, when `nc` is above every nc accepted so far with `nonce`. */
+  private acceptNonceCount(nonce: string, ncText: string): boolean {
+    const nc = /^[0-9a-fA-F]{8}$/.test(ncText) ? parseInt(ncText, 16) : 0;
+    const now = this.clock.now();
+    const use = this.nonceUses.get(nonce);
+    if (use !== undefined) {
+      if (nc <= use.nc) return false;
+      use.nc = nc;
+      return true;
+    }
+    if (nc < 1) return false;
+    this.prune(now);
+    this.nonceUses.set(nonce, { nc, until: (nonceIssuedAt(nonce) ?? now) + NONCE_LIFETIME_MS });
+    return true;
+  }
+
+  /** Drop stale entries from the old end, then the oldest ones beyond the bound. */
+  private prune(now: number): void {
+    for (const [nonce, use] of this.nonceUses) {
+      if (use.until >= now && this.nonceUses.size < this.maxTrackedNonces) break;
+      this.nonceUses.delete(nonce);
+    }
   }
 }
 

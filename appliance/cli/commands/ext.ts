@@ -1,0 +1,174 @@
+/** edgesip ext list|add|set|remove — extensions through the control API. */
+import type { ExtensionInput, ExtensionView } from '../../control/backend';
+import {
+  callApi,
+  cell,
+  EXIT_OK,
+  expectPositionals,
+  flag,
+  integerOption,
+  listOption,
+  parseCommand,
+  printJson,
+  readLine,
+  renderTable,
+  stringOption,
+  UsageError,
+  type CliContext,
+  type Parsed,
+} from './common';
+
+const GROUP = 'ext';
+
+/** API field → what the user typed, for refusals. */
+const FIELD_NAMES: Record<string, string> = {
+  number: 'NUMBER',
+  displayName: '--name',
+  password: '--password',
+  maxContacts: '--max-contacts',
+  enabled: '--enable/--disable',
+  allowedNetworks: '--allow',
+};
+
+export async function extCommand(args: string[], ctx: CliContext): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case undefined:
+      throw new UsageError(ctx.t('missingSubcommand', { group: GROUP }), GROUP);
+    case 'help':
+    case '--help':
+    case '-h':
+      ctx.out(ctx.t('extUsage'));
+      return EXIT_OK;
+    case 'list':
+      return list(rest, ctx);
+    case 'add':
+      return add(rest, ctx);
+    case 'set':
+      return set(rest, ctx);
+    case 'remove':
+      return remove(rest, ctx);
+    default:
+      throw new UsageError(ctx.t('unknownSubcommand', { group: GROUP, command: sub }), GROUP);
+  }
+}
+
+function help(ctx: CliContext, parsed: Parsed): boolean {
+  if (parsed.values.help !== true) return false;
+  ctx.out(ctx.t('extUsage'));
+  return true;
+}
+
+async function list(args: string[], ctx: CliContext): Promise<number> {
+  const parsed = parseCommand(ctx, GROUP, args, { json: { type: 'boolean' } });
+  if (help(ctx, parsed)) return EXIT_OK;
+  expectPositionals(parsed.positionals, [], GROUP, ctx);
+  const body = await callApi(ctx, 'GET', '/v1/extensions');
+  if (flag(parsed.values, 'json')) {
+    printJson(ctx, body);
+    return EXIT_OK;
+  }
+  const extensions = body as ExtensionView[];
+  if (extensions.length === 0) {
+    ctx.err(ctx.t('noExtensions'));
+    return EXIT_OK;
+  }
+  const yesNo = (b: boolean): string => ctx.t(b ? 'yes' : 'no');
+  ctx.out(
+    renderTable(
+      [ctx.t('colNumber'), ctx.t('colName'), ctx.t('colEnabled'), ctx.t('colMaxContacts'), ctx.t('colSecret'), ctx.t('colAllowed')],
+      extensions.map((e) => [
+        cell(e.number),
+        cell(e.displayName),
+        yesNo(e.enabled),
+        cell(e.maxContacts),
+        yesNo(e.hasSecret),
+        e.allowedNetworks.length === 0 ? ctx.t('anyNetwork') : e.allowedNetworks.map(cell).join(','),
+      ]),
+    ),
+  );
+  return EXIT_OK;
+}
+
+const CHANGE_OPTIONS = {
+  password: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  name: { type: 'string' },
+  'max-contacts': { type: 'string' },
+  allow: { type: 'string', multiple: true },
+} as const;
+
+/** The password from --password or one line of stdin; undefined when neither is given. */
+async function password(ctx: CliContext, values: Parsed['values']): Promise<string | undefined> {
+  const inline = stringOption(values, 'password');
+  if (!flag(values, 'password-stdin')) return inline;
+  if (inline !== undefined) throw new UsageError(ctx.t('conflictingFlags', { a: '--password', b: '--password-stdin' }), GROUP);
+  const line = await readLine(ctx.io.stdin);
+  if (line === null || line === '') throw new UsageError(ctx.t('noPasswordOnStdin'), GROUP);
+  return line;
+}
+
+/** The fields common to add and set, from the options given. */
+function commonFields(ctx: CliContext, values: Parsed['values']): ExtensionInput {
+  const input: ExtensionInput = {};
+  const name = stringOption(values, 'name');
+  if (name !== undefined) input.displayName = name;
+  const max = integerOption(ctx, GROUP, values, 'max-contacts');
+  if (max !== undefined) input.maxContacts = max;
+  const allow = listOption(values, 'allow');
+  if (allow !== undefined) input.allowedNetworks = allow;
+  return input;
+}
+
+async function add(args: string[], ctx: CliContext): Promise<number> {
+  const parsed = parseCommand(ctx, GROUP, args, { ...CHANGE_OPTIONS, disabled: { type: 'boolean' } });
+  if (help(ctx, parsed)) return EXIT_OK;
+  const [number] = expectPositionals(parsed.positionals, ['NUMBER'], GROUP, ctx) as [string];
+  const input: ExtensionInput = { number, ...commonFields(ctx, parsed.values) };
+  const secret = await password(ctx, parsed.values);
+  if (secret === undefined) throw new UsageError(ctx.t('missingPassword'), GROUP);
+  input.password = secret;
+  if (flag(parsed.values, 'disabled')) input.enabled = false;
+  await callApi(ctx, 'POST', '/v1/extensions', input, { exists: ctx.t('extExists', { number }), fieldNames: FIELD_NAMES });
+  ctx.out(ctx.t('extAdded', { number }));
+  return EXIT_OK;
+}
+
+async function set(args: string[], ctx: CliContext): Promise<number> {
+  const parsed = parseCommand(ctx, GROUP, args, {
+    ...CHANGE_OPTIONS,
+    'allow-any': { type: 'boolean' },
+    enable: { type: 'boolean' },
+    disable: { type: 'boolean' },
+  });
+  if (help(ctx, parsed)) return EXIT_OK;
+  const [number] = expectPositionals(parsed.positionals, ['NUMBER'], GROUP, ctx) as [string];
+  const { values } = parsed;
+  if (flag(values, 'enable') && flag(values, 'disable')) throw new UsageError(ctx.t('conflictingFlags', { a: '--enable', b: '--disable' }), GROUP);
+  if (flag(values, 'allow-any') && values.allow !== undefined) throw new UsageError(ctx.t('conflictingFlags', { a: '--allow', b: '--allow-any' }), GROUP);
+  const input = commonFields(ctx, values);
+  if (flag(values, 'allow-any')) input.allowedNetworks = [];
+  if (flag(values, 'enable')) input.enabled = true;
+  if (flag(values, 'disable')) input.enabled = false;
+  const secret = await password(ctx, values);
+  if (secret !== undefined) input.password = secret;
+  if (Object.keys(input).length === 0) throw new UsageError(ctx.t('nothingToChange'), GROUP);
+  await callApi(ctx, 'PATCH', `/v1/extensions/${encodeURIComponent(number)}`, input, {
+    notFound: ctx.t('extNotFound', { number }),
+    fieldNames: FIELD_NAMES,
+  });
+  ctx.out(ctx.t('extUpdated', { number }));
+  return EXIT_OK;
+}
+
+async function remove(args: string[], ctx: CliContext): Promise<number> {
+  const parsed = parseCommand(ctx, GROUP, args, {});
+  if (help(ctx, parsed)) return EXIT_OK;
+  const [number] = expectPositionals(parsed.positionals, ['NUMBER'], GROUP, ctx) as [string];
+  await callApi(ctx, 'DELETE', `/v1/extensions/${encodeURIComponent(number)}`, undefined, {
+    notFound: ctx.t('extNotFound', { number }),
+    fieldNames: FIELD_NAMES,
+  });
+  ctx.out(ctx.t('extRemoved', { number }));
+  return EXIT_OK;
+}

@@ -1,0 +1,327 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { BlockView, ExtensionView } from './backend';
+import { controlRequest, ControlClientError } from './client';
+import { startControlServer, ControlSocketError, type ControlServer } from './server';
+import { FakeBackend, memoryLogger, type LogEntry } from './testing/fake-backend';
+
+interface RawReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** A request with an arbitrary raw body (the client only sends JSON). */
+function rawRequest(socketPath: string, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function errorOf(body: unknown): { code: string; message: string; field?: string } {
+  assert.equal(typeof body, 'object');
+  return body as { code: string; message: string; field?: string };
+}
+
+describe('control server', () => {
+  let dir: string;
+  let socketPath: string;
+  let backend: FakeBackend;
+  let server: ControlServer;
+  const logs: LogEntry[] = [];
+  const call = (method: string, path: string, body?: unknown) => controlRequest(socketPath, method, path, body);
+
+  async function refused(method: string, path: string, body: unknown, status: number, field: string | undefined, message?: RegExp): Promise<void> {
+    const res = await call(method, path, body);
+    assert.equal(res.status, status, `${method} ${path} ${JSON.stringify(body)} → ${JSON.stringify(res.body)}`);
+    const err = errorOf(res.body);
+    assert.equal(err.field, field, `field of ${JSON.stringify(res.body)}`);
+    if (message) assert.match(err.message, message);
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edgesip-ctl-'));
+    socketPath = join(dir, 'control.sock');
+    backend = new FakeBackend();
+    server = await startControlServer({ socketPath, backend, logger: memoryLogger(logs) });
+  });
+
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the socket is created with mode 0600', () => {
+    const st = statSync(socketPath);
+    assert.ok(st.isSocket());
+    assert.equal(st.mode & 0o777, 0o600);
+  });
+
+  test('extensions: add, list, change, remove', async () => {
+    const added = await call('POST', '/v1/extensions', {
+      number: '1001',
+      password: 'correct horse 9',
+      displayName: 'Front desk',
+      maxContacts: 3,
+      allowedNetworks: ['192.0.2.0/24', '2001:db8::/32'],
+    });
+    assert.equal(added.status, 201);
+    assert.deepEqual(added.body, {
+      number: '1001',
+      displayName: 'Front desk',
+      maxContacts: 3,
+      enabled: true,
+      allowedNetworks: ['192.0.2.0/24', '2001:db8::/32'],
+      hasSecret: true,
+    });
+    assert.equal(backend.inputs.at(-1)?.password, 'correct horse 9');
+
+    const list = await call('GET', '/v1/extensions');
+    assert.equal(list.status, 200);
+    assert.deepEqual((list.body as ExtensionView[]).map((e) => e.number), ['1001']);
+
+    const changed = await call('PATCH', '/v1/extensions/1001', { enabled: false, maxContacts: 1 });
+    assert.equal(changed.status, 200);
+    assert.equal((changed.body as ExtensionView).enabled, false);
+    assert.equal((changed.body as ExtensionView).maxContacts, 1);
+
+    const exists = await call('POST', '/v1/extensions', { number: '1001', password: 'another-pass' });
+    assert.equal(exists.status, 409);
+    assert.deepEqual(exists.body, { code: 'EDGESIP_ERR_EXISTS', message: 'extension 1001 already exists', field: 'number' });
+
+    const removed = await call('DELETE', '/v1/extensions/1001');
+    assert.equal(removed.status, 204);
+    assert.equal(removed.body, null);
+    const again = await call('DELETE', '/v1/extensions/1001');
+    assert.equal(again.status, 404);
+    assert.equal(errorOf(again.body).code, 'EDGESIP_ERR_NOT_FOUND');
+  });
+
+  test('extension validation names the field at fault', async () => {
+    const base = { number: '2001', password: 'Tr0ub4dor&3' };
+    const seen = backend.inputs.length;
+    await refused('POST', '/v1/extensions', { password: 'Tr0ub4dor&3' }, 400, 'number', /required/);
+    await refused('POST', '/v1/extensions', { number: '2001' }, 400, 'password', /required/);
+    await refused('POST', '/v1/extensions', { ...base, colour: 'red' }, 400, 'colour', /unknown field/);
+    await refused('POST', '/v1/extensions', { ...base, number: 2001 }, 400, 'number', /string/);
+    await refused('POST', '/v1/extensions', { ...base, number: '-bad' }, 400, 'number', /letters, digits/);
+    await refused('POST', '/v1/extensions', { ...base, number: 'a'.repeat(33) }, 400, 'number');
+    await refused('POST', '/v1/extensions', { ...base, password: 'short1' }, 400, 'password', /at least 8 characters/);
+    await refused('POST', '/v1/extensions', { ...base, number: 'frontdesk', password: 'FrontDesk' }, 400, 'password', /extension number/);
+    await refused('POST', '/v1/extensions', { ...base, number: '20011234', password: '20011234' }, 400, 'password', /extension number/);
+    await refused('POST', '/v1/extensions', { ...base, password: '12345678901' }, 400, 'password', /digits only must have at least 12/);
+    await refused('POST', '/v1/extensions', { ...base, password: 'aaaaaaaaaa' }, 400, 'password', /single character/);
+    await refused('POST', '/v1/extensions', { ...base, password: 12345678 }, 400, 'password', /string/);
+    await refused('POST', '/v1/extensions', { ...base, maxContacts: 0 }, 400, 'maxContacts', /1 to 20/);
+    await refused('POST', '/v1/extensions', { ...base, maxContacts: 21 }, 400, 'maxContacts', /1 to 20/);
+    await refused('POST', '/v1/extensions', { ...base, maxContacts: 2.5 }, 400, 'maxContacts');
+    await refused('POST', '/v1/extensions', { ...base, maxContacts: '3' }, 400, 'maxContacts');
+    await refused('POST', '/v1/extensions', { ...base, enabled: 'yes' }, 400, 'enabled', /true or false/);
+    await refused('POST', '/v1/extensions', { ...base, displayName: 'say "hi"' }, 400, 'displayName', /quotes/);
+    await refused('POST', '/v1/extensions', { ...base, allowedNetworks: '192.0.2.0/24' }, 400, 'allowedNetworks', /list/);
+    await refused('POST', '/v1/extensions', { ...base, allowedNetworks: ['192.0.2.0/24', '10.0.0.0/33'] }, 400, 'allowedNetworks[1]', /10\.0\.0\.0\/33/);
+    await refused('POST', '/v1/extensions', { ...base, allowedNetworks: ['192.0.2.0/24', '192.0.2.0/24'] }, 400, 'allowedNetworks[1]', /duplicate/);
+    await refused('POST', '/v1/extensions', [base], 400, '(body)', /JSON object/);
+    // Accepted at the edge: 12 digits, a strong password.
+    assert.equal((await call('POST', '/v1/extensions', { number: '2002', password: '839201746512' })).status, 201);
+    // Nothing invalid reached the backend.
+    assert.deepEqual(
+      backend.inputs.slice(seen).map((i) => i.number),
+      ['2002'],
+    );
+  });
+
+  test('PATCH validation: number in the path, weak passwords, nothing to change', async () => {
+    await call('POST', '/v1/extensions', { number: '3001', password: 'good-pass-3001' });
+    await refused('PATCH', '/v1/extensions/3001', {}, 400, '(body)', /nothing to change/);
+    await refused('PATCH', '/v1/extensions/3001', { password: '3001' }, 400, 'password', /at least 8/);
+    await refused('PATCH', '/v1/extensions/30013001', { password: '30013001' }, 400, 'password', /extension number/);
+    await refused('PATCH', '/v1/extensions/3001', { number: '3002' }, 400, 'number', /cannot be changed/);
+    await refused('PATCH', '/v1/extensions/3001', { maxContacts: 50 }, 400, 'maxContacts');
+    await refused('PATCH', '/v1/extensions/3001', { secret: 'x' }, 400, 'secret', /unknown field/);
+    await refused('PATCH', '/v1/extensions/bad%20number', { enabled: true }, 400, 'number');
+    await refused('PATCH', '/v1/extensions/%E0%A4%A', { enabled: true }, 400, 'number', /URL encoding/);
+    await refused('PATCH', '/v1/extensions/3999', { enabled: true }, 404, 'number', /no extension 3999/);
+    const ok = await call('PATCH', '/v1/extensions/3001', { number: '3001', displayName: 'Lab', allowedNetworks: [] });
+    assert.equal(ok.status, 200);
+    assert.deepEqual((ok.body as ExtensionView).allowedNetworks, []);
+  });
+
+  test('registrations are listed', async () => {
+    const res = await call('GET', '/v1/registrations');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, backend.registrations);
+  });
+
+  test('ACL: list, add, remove with URL-encoded CIDR, validation', async () => {
+    assert.deepEqual((await call('GET', '/v1/acl')).body, { white: ['192.0.2.0/24'], black: [] });
+    const added = await call('POST', '/v1/acl', { list: 'black', cidr: '198.51.100.0/24' });
+    assert.equal(added.status, 200);
+    assert.deepEqual(added.body, { white: ['192.0.2.0/24'], black: ['198.51.100.0/24'] });
+    await call('POST', '/v1/acl', { list: 'white', cidr: '2001:db8::/48' });
+    const removed = await call('DELETE', `/v1/acl/black/${encodeURIComponent('198.51.100.0/24')}`);
+    assert.equal(removed.status, 200);
+    assert.deepEqual(removed.body, { white: ['192.0.2.0/24', '2001:db8::/48'], black: [] });
+    assert.equal((await call('DELETE', `/v1/acl/white/${encodeURIComponent('2001:db8::/48')}`)).status, 200);
+
+    await refused('POST', '/v1/acl', { list: 'white', cidr: '192.0.2.0/24' }, 409, 'cidr', /already/);
+    await refused('POST', '/v1/acl', { list: 'grey', cidr: '10.0.0.0/8' }, 400, 'list', /white.*black/);
+    await refused('POST', '/v1/acl', { list: 'white', cidr: '10.0.0.0/40' }, 400, 'cidr', /not an IPv4 or IPv6 network/);
+    await refused('POST', '/v1/acl', { list: 'white', cidr: 'example.com' }, 400, 'cidr');
+    await refused('POST', '/v1/acl', { list: 'white' }, 400, 'cidr', /required/);
+    await refused('POST', '/v1/acl', { cidr: '10.0.0.0/8' }, 400, 'list', /required/);
+    await refused('POST', '/v1/acl', { list: 'white', cidr: '10.0.0.0/8', note: 'x' }, 400, 'note', /unknown field/);
+    await refused('DELETE', '/v1/acl/grey/10.0.0.0%2F8', undefined, 400, 'list');
+    await refused('DELETE', '/v1/acl/white/10.0.0.0%2F99', undefined, 400, 'cidr');
+    await refused('DELETE', '/v1/acl/white/10.0.0.0%2F8', undefined, 404, 'cidr', /not on the white list/);
+  });
+
+  test('blocks: list and remove by URL-encoded key', async () => {
+    const list = await call('GET', '/v1/blocks');
+    assert.equal(list.status, 200);
+    assert.equal((list.body as BlockView[]).length, 2);
+    const res = await call('DELETE', `/v1/blocks/${encodeURIComponent('198.51.100.7|1001')}`);
+    assert.equal(res.status, 204);
+    assert.deepEqual((backend.listBlocks()).map((b) => b.key), ['203.0.113.9']);
+    await refused('DELETE', `/v1/blocks/${encodeURIComponent('198.51.100.7|1001')}`, undefined, 404, 'key');
+    await refused('DELETE', '/v1/blocks/a%0Ab', undefined, 400, 'key');
+  });
+
+  test('unknown routes are 404, wrong methods 405 with Allow', async () => {
+    for (const path of ['/', '/v1', '/v2/extensions', '/v1/extensions/1001/extra', '/v1/nope', '/v1/acl/white/10.0.0.0/8']) {
+      const res = await rawRequest(socketPath, 'GET', path);
+      assert.equal(res.status, 404, path);
+      assert.equal(errorOf(JSON.parse(res.text)).code, 'EDGESIP_ERR_NOT_FOUND');
+    }
+    const put = await rawRequest(socketPath, 'PUT', '/v1/extensions', '{}', { 'Content-Type': 'application/json' });
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.allow, 'GET, POST');
+    assert.equal(errorOf(JSON.parse(put.text)).code, 'EDGESIP_ERR_METHOD');
+    const get = await rawRequest(socketPath, 'GET', '/v1/extensions/1001');
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.allow, 'PATCH, DELETE');
+    assert.equal((await rawRequest(socketPath, 'POST', '/v1/registrations', '{}')).status, 405);
+    assert.equal((await rawRequest(socketPath, 'DELETE', '/v1/blocks')).status, 405);
+    // A query string does not change the route.
+    assert.equal((await rawRequest(socketPath, 'GET', '/v1/acl?pretty=1')).status, 200);
+  });
+
+  test('bodies that are not JSON, empty or over 64 KiB are 400 naming (body)', async () => {
+    const bad = await rawRequest(socketPath, 'POST', '/v1/extensions', '{"number": "1", "password": "sekrit-oops', { 'Content-Type': 'application/json' });
+    assert.equal(bad.status, 400);
+    const badBody = errorOf(JSON.parse(bad.text));
+    assert.deepEqual(badBody, { code: 'EDGESIP_ERR_INVALID', message: 'request body is not valid JSON', field: '(body)' });
+    assert.doesNotMatch(bad.text, /sekrit/);
+
+    const empty = await rawRequest(socketPath, 'POST', '/v1/acl', '');
+    assert.equal(empty.status, 400);
+    assert.equal(errorOf(JSON.parse(empty.text)).field, '(body)');
+
+    const big = JSON.stringify({ number: '4001', password: 'long-enough-pass', displayName: 'x'.repeat(70 * 1024) });
+    const declared = await rawRequest(socketPath, 'POST', '/v1/extensions', big, { 'Content-Type': 'application/json' });
+    assert.equal(declared.status, 400);
+    assert.deepEqual(JSON.parse(declared.text), { code: 'EDGESIP_ERR_INVALID', message: 'request body is larger than 65536 bytes', field: '(body)' });
+
+    // Chunked (no Content-Length): counted while reading.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request({ socketPath, method: 'POST', path: '/v1/extensions', agent: false, headers: { 'Transfer-Encoding': 'chunked' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
+      for (let i = 0; i < 5; i++) req.write('x'.repeat(16 * 1024));
+      req.end();
+    });
+    assert.equal(chunked, 400);
+    // Exactly at the limit is read (and then refused for its content, not its size).
+    const atLimit = `"${'y'.repeat(64 * 1024 - 2)}"`;
+    const limitRes = await rawRequest(socketPath, 'POST', '/v1/acl', atLimit);
+    assert.equal(limitRes.status, 400);
+    assert.match(errorOf(JSON.parse(limitRes.text)).message, /JSON object/);
+    assert.equal(backend.extensions.has('4001'), false);
+  });
+
+  test('other errors are 500 EDGESIP_ERR_INTERNAL with a generic message, logged', async () => {
+    const res = await call('DELETE', '/v1/blocks/boom');
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.body, { code: 'EDGESIP_ERR_INTERNAL', message: 'internal error; see the edgesipd log' });
+    const logged = logs.find((l) => l.level === 'warn' && JSON.stringify(l.obj).includes('disk on fire'));
+    assert.ok(logged, 'the cause is logged');
+  });
+
+  test('request bodies never reach the log', () => {
+    const text = JSON.stringify(logs);
+    for (const secret of ['correct horse 9', 'Tr0ub4dor', 'good-pass-3001', '839201746512', 'sekrit']) assert.ok(!text.includes(secret), secret);
+    assert.ok(logs.some((l) => l.msg === 'control API request'), 'changes are audited');
+  });
+
+  test('a second server on a live socket is refused, the live one keeps working', async () => {
+    await assert.rejects(
+      startControlServer({ socketPath, backend, logger: memoryLogger([]) }),
+      (err: unknown) => err instanceof ControlSocketError && err.code === 'EDGESIP_ERR_SOCKET_IN_USE',
+    );
+    assert.equal((await call('GET', '/v1/acl')).status, 200);
+  });
+});
+
+describe('control socket lifecycle', () => {
+  test('a stale socket file is replaced; close removes the socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgesip-ctl-'));
+    try {
+      const socketPath = join(dir, 'control.sock');
+      await makeDeadSocket(socketPath);
+      assert.ok(statSync(socketPath).isSocket());
+      await assert.rejects(controlRequest(socketPath, 'GET', '/v1/acl'), (err: unknown) => err instanceof ControlClientError && err.code === 'EDGESIP_ERR_NOT_RUNNING');
+
+      const server = await startControlServer({ socketPath, backend: new FakeBackend(), logger: memoryLogger([]) });
+      assert.equal(statSync(socketPath).mode & 0o777, 0o600);
+      assert.equal((await controlRequest(socketPath, 'GET', '/v1/acl')).status, 200);
+      await server.close();
+      assert.equal(existsSync(socketPath), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a path that is not a socket is never deleted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgesip-ctl-'));
+    try {
+      const socketPath = join(dir, 'control.sock');
+      writeFileSync(socketPath, 'precious');
+      await assert.rejects(
+        startControlServer({ socketPath, backend: new FakeBackend(), logger: memoryLogger([]) }),
+        (err: unknown) => err instanceof ControlSocketError && err.code === 'EDGESIP_ERR_SOCKET_PATH',
+      );
+      assert.ok(statSync(socketPath).isFile());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the client reports a missing daemon as EDGESIP_ERR_NOT_RUNNING', async () => {
+    await assert.rejects(
+      controlRequest(join(tmpdir(), 'edgesip-no-such-dir', 'control.sock'), 'GET', '/v1/extensions'),
+      (err: unknown) => err instanceof ControlClientError && err.code === 'EDGESIP_ERR_NOT_RUNNING' && /not running/.test(err.message),
+    );
+  });
+});
+
+/**
+ * Leaves a socket file with no listener: a child process binds it and is killed, so
+ * nothing unlinks the path (as after a crash of the daemon).
+ */
+async function makeDeadSocket(socketPath: string): Promise<void> {
+  const script = `const s=require('net').createServer();s.listen(${JSON.stringify(socketPath)},()=>process.kill(process.pid,'SIGKILL'));`;
+  spawnSync(process.execPath, ['-e', script]);
+}

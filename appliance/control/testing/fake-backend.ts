@@ -1,0 +1,131 @@
+/**
+ * Test doubles for the control API: an in-memory AdminBackend and a logger that keeps
+ * its entries. Used by control/server.test.ts and cli/cli.test.ts only.
+ */
+import {
+  AdminError,
+  type AclList,
+  type AclView,
+  type AdminBackend,
+  type BlockView,
+  type ExtensionInput,
+  type ExtensionView,
+  type RegistrationView,
+} from '../backend';
+
+/** An in-memory AdminBackend; removeBlock('boom') throws a plain Error (→ 500). */
+export class FakeBackend implements AdminBackend {
+  readonly extensions = new Map<string, ExtensionView>();
+  readonly acl: AclView = { white: ['192.0.2.0/24'], black: [] };
+  blocks: BlockView[] = [
+    {
+      key: '198.51.100.7|1001',
+      address: '198.51.100.7',
+      account: '1001',
+      reason: 'wrong-password',
+      count: 6,
+      firstSeen: '2024-05-01T10:00:00.000Z',
+      lastSeen: '2024-05-01T10:01:00.000Z',
+      expiresAt: '2024-05-01T10:11:00.000Z',
+    },
+    {
+      key: '203.0.113.9',
+      address: '203.0.113.9',
+      reason: 'enumeration',
+      count: 40,
+      firstSeen: '2024-05-01T09:00:00.000Z',
+      lastSeen: '2024-05-01T09:05:00.000Z',
+      expiresAt: '2024-05-01T10:05:00.000Z',
+    },
+  ];
+  registrations: RegistrationView[] = [
+    {
+      aor: '1001',
+      contact: 'sip:1001@192.0.2.10:5062;transport=udp',
+      expiresAt: '2024-05-01T11:00:00.000Z',
+      expiresIn: 3540,
+      transport: 'UDP',
+      source: '192.0.2.10:5062',
+      userAgent: 'Yealink T46U',
+      callId: 'abc@192.0.2.10',
+      cseq: 3,
+    },
+  ];
+  /** Every input the backend received (to check what validation let through). */
+  readonly inputs: ExtensionInput[] = [];
+
+  listExtensions(): ExtensionView[] {
+    return [...this.extensions.values()];
+  }
+  async addExtension(input: ExtensionInput): Promise<ExtensionView> {
+    this.inputs.push(input);
+    const number = input.number as string;
+    if (this.extensions.has(number)) throw new AdminError('EDGESIP_ERR_EXISTS', `extension ${number} already exists`, 'number');
+    const view: ExtensionView = {
+      number,
+      displayName: input.displayName ?? '',
+      maxContacts: input.maxContacts ?? 5,
+      enabled: input.enabled ?? true,
+      allowedNetworks: input.allowedNetworks ?? [],
+      hasSecret: input.password !== undefined,
+    };
+    this.extensions.set(number, view);
+    return view;
+  }
+  async updateExtension(number: string, input: ExtensionInput): Promise<ExtensionView> {
+    this.inputs.push(input);
+    const old = this.extensions.get(number);
+    if (!old) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no extension ${number}`, 'number');
+    const view: ExtensionView = {
+      ...old,
+      ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+      ...(input.maxContacts !== undefined ? { maxContacts: input.maxContacts } : {}),
+      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+      ...(input.allowedNetworks !== undefined ? { allowedNetworks: input.allowedNetworks } : {}),
+    };
+    this.extensions.set(number, view);
+    return view;
+  }
+  async removeExtension(number: string): Promise<void> {
+    if (!this.extensions.delete(number)) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no extension ${number}`, 'number');
+  }
+  listRegistrations(): RegistrationView[] {
+    return this.registrations;
+  }
+  listAcl(): AclView {
+    return { white: [...this.acl.white], black: [...this.acl.black] };
+  }
+  async addAcl(list: AclList, cidr: string): Promise<AclView> {
+    if (this.acl[list].includes(cidr)) throw new AdminError('EDGESIP_ERR_EXISTS', `${cidr} is already on the ${list} list`, 'cidr');
+    this.acl[list].push(cidr);
+    return this.listAcl();
+  }
+  async removeAcl(list: AclList, cidr: string): Promise<AclView> {
+    const i = this.acl[list].indexOf(cidr);
+    if (i === -1) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `${cidr} is not on the ${list} list`, 'cidr');
+    this.acl[list].splice(i, 1);
+    return this.listAcl();
+  }
+  listBlocks(): BlockView[] {
+    return this.blocks;
+  }
+  async removeBlock(key: string): Promise<void> {
+    if (key === 'boom') throw new Error('disk on fire');
+    const before = this.blocks.length;
+    this.blocks = this.blocks.filter((b) => b.key !== key);
+    if (this.blocks.length === before) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no block ${key}`, 'key');
+  }
+}
+
+export interface LogEntry {
+  level: 'info' | 'warn';
+  obj: object;
+  msg: string;
+}
+
+export function memoryLogger(entries: LogEntry[]) {
+  return {
+    info: (obj: object, msg: string) => void entries.push({ level: 'info', obj, msg }),
+    warn: (obj: object, msg: string) => void entries.push({ level: 'warn', obj, msg }),
+  };
+}
