@@ -21,7 +21,7 @@ export type AuthOutcome =
   | { kind: 'forbidden'; username: string; reason: 'unknown-user' | 'bad-response' | 'malformed' };
 
 /** RFC 8760 §2.4: offer the strongest algorithm first, MD5 last for old phones. */
-const OFFERED = ['SHA-256', 'MD5'] as const;
+const OFFERED: readonly ('SHA-256' | 'MD5')[] = ['SHA-256', 'MD5'];
 const NONCE_LIFETIME_MS = 5 * 60_000;
 /** Nonces whose last nonce-count is remembered; past this the least recently first-used is forgotten. */
 const MAX_TRACKED_NONCES = 100_000;
@@ -29,6 +29,8 @@ const MAX_TRACKED_NONCES = 100_000;
 export interface AuthenticatorOptions {
   /** Bound of the nonce-count memory (default 100,000 nonces, a few MiB). */
   maxTrackedNonces?: number;
+  /** Challenges offered, most preferred first (config sip.digestAlgorithms). */
+  algorithms?: readonly ('SHA-256' | 'MD5')[];
 }
 
 interface NonceUse {
@@ -49,6 +51,7 @@ export class Authenticator {
    */
   private readonly nonceUses = new Map<string, NonceUse>();
   private readonly maxTrackedNonces: number;
+  private readonly algorithms: readonly ('SHA-256' | 'MD5')[];
 
   constructor(
     private readonly realm: string,
@@ -58,13 +61,14 @@ export class Authenticator {
     options: AuthenticatorOptions = {},
   ) {
     this.maxTrackedNonces = Math.max(1, options.maxTrackedNonces ?? MAX_TRACKED_NONCES);
+    this.algorithms = options.algorithms ?? OFFERED;
   }
 
   /** 401 challenges carry WWW-Authenticate; 407 Proxy-Authenticate (§22.2, §22.3). */
   challengeHeaders(status: 401 | 407, stale: boolean): Header[] {
     const name = status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
     const nonce = createNonce(this.secret, this.clock.now());
-    return OFFERED.map((algorithm) => ({
+    return this.algorithms.map((algorithm) => ({
       name,
       value: formatChallenge({ realm: this.realm, nonce, algorithm, qop: ['auth'], ...(stale ? { stale: true } : {}), other: [] }),
     }));

@@ -7,10 +7,17 @@ import type { Channel, TransportError } from '../sip/transaction/channel';
 import type { InviteServerTransaction } from '../sip/transaction/invite-server';
 import { TransactionLayer, type ServerTransaction, type TransactionCore } from '../sip/transaction/layer';
 import type { NonInviteServerTransaction } from '../sip/transaction/non-invite-server';
-import type { Flow } from '../sip/transport/flow';
+import { formatEndpoint, type Flow } from '../sip/transport/flow';
 import type { SipTransportLayer } from '../sip/transport/transport-layer';
 import { VERSION } from '../version';
-import { Authenticator, NO_ACCOUNTS, type AccountLookup } from './authenticator';
+import type { Extension } from '../config/schema';
+import { CidrSet } from '../pbx/guard/cidr';
+import type { Guard } from '../pbx/guard/guard';
+import type { Registrar } from '../pbx/registrar/registrar';
+import { fromOf, toOf } from '../sip/message/headers/name-addr';
+import { parseUri } from '../sip/message/uri';
+import type { ConfigHolder } from './admin-backend';
+import { Authenticator, type StoredSecret } from './authenticator';
 import { precheck, type Capabilities } from './request-policy';
 
 export interface SipServiceOptions {
@@ -18,8 +25,16 @@ export interface SipServiceOptions {
   logger: SipLogger;
   transport: SipTransportLayer;
   realm: string;
-  accounts?: AccountLookup;
+  config: ConfigHolder;
+  secrets: SecretLookup;
+  guard: Guard;
+  registrar: Registrar;
   maxServerTransactions?: number;
+}
+
+/** Where stored digest secrets come from (the secret store). */
+export interface SecretLookup {
+  get(number: string): StoredSecret | undefined;
 }
 
 /**
@@ -47,7 +62,7 @@ const SERVER: Header = { name: 'Server', value: `EdgeSIP/${VERSION}` };
 export class SipService implements TransactionCore {
   private readonly transactions: TransactionLayer;
   private readonly auth: Authenticator;
-  private readonly streamChannels = new Map<number, Channel>();
+  private readonly streamChannels = new Map<number, FlowChannel>();
 
   private lastOverloadLog = -Infinity;
 
@@ -58,14 +73,23 @@ export class SipService implements TransactionCore {
       logger: options.logger,
       maxServerTransactions: options.maxServerTransactions ?? MAX_SERVER_TRANSACTIONS,
     });
-    this.auth = new Authenticator(options.realm, randomBytes(32), options.clock, options.accounts ?? NO_ACCOUNTS);
+    // Only enabled extensions with a stored secret can authenticate; anything else is
+    // an unknown user, answered exactly like a wrong password (no enumeration).
+    const accounts = { find: (user: string) => (this.extension(user) ? options.secrets.get(user) : undefined) };
+    this.auth = new Authenticator(options.realm, randomBytes(32), options.clock, accounts, {
+      algorithms: options.config.current.sip.digestAlgorithms,
+    });
   }
 
   receiveRequest(request: SipRequest, flow: Flow): void {
+    // The guard sees every request first: black list, blocked addresses and floods
+    // are dropped without an answer and without creating any state.
+    if (this.options.guard.admit(flow.remote.address) === 'drop') return;
     this.transactions.receiveRequest(request, this.channelFor(flow));
   }
 
   receiveResponse(response: SipResponse, flow: Flow): void {
+    if (this.options.guard.admit(flow.remote.address) === 'drop') return;
     this.transactions.receiveResponse(response, this.channelFor(flow));
   }
 
@@ -84,7 +108,7 @@ export class SipService implements TransactionCore {
   // --- TransactionCore --------------------------------------------------------------
 
   onRequest(request: SipRequest, tx: ServerTransaction): void {
-    tx.sendResponse(this.answer(request));
+    tx.sendResponse(this.answer(request, tx.channel as FlowChannel));
   }
 
   onAck(): void {
@@ -126,7 +150,7 @@ export class SipService implements TransactionCore {
 
   // --- request handling -------------------------------------------------------------
 
-  private answer(request: SipRequest): SipResponse {
+  private answer(request: SipRequest, channel: FlowChannel): SipResponse {
     const rejection = precheck(request, CAPABILITIES);
     if (rejection) return this.respond(request, rejection.status, rejection.headers);
     switch (request.method) {
@@ -139,10 +163,15 @@ export class SipService implements TransactionCore {
           { name: 'Accept-Language', value: 'en, zh-CN' },
           { name: 'Supported', value: CAPABILITIES.supported.join(', ') },
         ]);
-      case 'REGISTER':
-        return this.authenticated(request, 401);
-      case 'INVITE':
-        return this.authenticated(request, 407);
+      case 'REGISTER': {
+        const ext = this.authenticated(request, 401, channel.flow);
+        return 'status' in ext ? ext : this.options.registrar.handleRegister(request, channel.flow, ext);
+      }
+      case 'INVITE': {
+        // Calls arrive with the B2BUA; an authenticated caller has nobody to reach yet.
+        const ext = this.authenticated(request, 407, channel.flow);
+        return 'status' in ext ? ext : this.respond(request, 404);
+      }
       case 'BYE':
         // §15.1.2: a BYE outside any dialog this server knows.
         return this.respond(request, 481);
@@ -153,30 +182,52 @@ export class SipService implements TransactionCore {
   }
 
   /**
-   * Digest on everything (§22): no credentials, stale ones or another realm's get a
-   * challenge; wrong ones 403. No accounts exist until the registrar lands, so an
-   * authenticated request has nothing to reach: 404 (§21.4.5).
+   * Digest on everything (§22) behind the guard. A blocked (address, account) pair,
+   * wrong credentials and unknown users all get the same 403, so nothing can be
+   * learnt about which extensions exist. Returns the extension, or the answer.
    */
-  private authenticated(request: SipRequest, challenge: 401 | 407): SipResponse {
+  private authenticated(request: SipRequest, challenge: 401 | 407, flow: Flow): Extension | SipResponse {
+    const address = flow.remote.address;
+    const claimed = claimedAccount(request);
+    if (claimed !== undefined && this.options.guard.accountBlocked(address, claimed)) return this.respond(request, 403);
     const outcome = this.auth.authenticate(request, challenge === 401 ? 'authorization' : 'proxy-authorization');
     switch (outcome.kind) {
       case 'challenge':
         return this.respond(request, challenge, this.auth.challengeHeaders(challenge, outcome.stale));
-      case 'forbidden':
-        this.options.logger.info({ method: request.method, user: outcome.username, reason: outcome.reason }, 'sip authentication failed');
+      case 'forbidden': {
+        const account = outcome.username || claimed || '';
+        if (account && outcome.username && outcome.username !== claimed && this.options.guard.accountBlocked(address, account)) {
+          return this.respond(request, 403);
+        }
+        this.options.guard.recordFailure(address, flow.remote.port, account, outcome.reason === 'unknown-user' ? 'unknown-user' : 'wrong-password');
+        this.options.logger.info({ method: request.method, user: account, from: formatEndpoint(flow.remote), reason: outcome.reason }, 'sip authentication failed');
         return this.respond(request, 403);
-      case 'authenticated':
-        return this.respond(request, 404);
+      }
+      case 'authenticated': {
+        const ext = this.extension(outcome.username)!;
+        if (ext.allowedNetworks.length > 0 && !new CidrSet(ext.allowedNetworks).has(address)) {
+          this.options.logger.warn({ user: ext.number, from: formatEndpoint(flow.remote) }, 'sip request from outside the allowed networks of the extension');
+          return this.respond(request, 403);
+        }
+        this.options.guard.recordSuccess(address, ext.number);
+        return ext;
+      }
     }
+  }
+
+  private extension(number: string): Extension | undefined {
+    const ext = this.options.config.current.extensions.find((e) => e.number === number);
+    return ext?.enabled ? ext : undefined;
   }
 
   private respond(request: SipRequest, status: number, headers: Header[] = []): SipResponse {
     return createResponse(request, status, undefined, { headers: [...headers, SERVER] });
   }
 
-  private channelFor(flow: Flow): Channel {
+  private channelFor(flow: Flow): FlowChannel {
     const transport = this.options.transport;
-    const make = (): Channel => ({
+    const make = (): FlowChannel => ({
+      flow,
       reliable: flow.transport !== 'UDP',
       transport: flow.transport,
       send: (message) =>
@@ -191,5 +242,21 @@ export class SipService implements TransactionCore {
       this.streamChannels.set(flow.connectionId, channel);
     }
     return channel;
+  }
+}
+
+/** A Channel that remembers its flow, so handlers know where a request came from. */
+interface FlowChannel extends Channel {
+  readonly flow: Flow;
+}
+
+/** The account a request speaks for before authentication: the To user of a REGISTER, else the From user. */
+function claimedAccount(request: SipRequest): string | undefined {
+  try {
+    const nameAddr = request.method === 'REGISTER' ? toOf(request) : fromOf(request);
+    const uri = parseUri(nameAddr.uri);
+    return uri.kind === 'sip' ? uri.user : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -8,12 +8,20 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdirSync } from 'node:fs';
 import { createConnection, createServer, isIP, type Server } from 'node:net';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config/store';
 import type { EdgesipConfig } from '../config/schema';
+import { DaemonAdminBackend, type ConfigHolder } from '../daemon/admin-backend';
 import { SipService } from '../daemon/sip-service';
+import { startControlServer } from '../control/server';
+import { SecretStore } from '../pbx/accounts/secret-store';
+import { BlocksFile, loadBlocks } from '../pbx/guard/blocks-file';
+import { Guard } from '../pbx/guard/guard';
+import { LocationStore } from '../pbx/registrar/location-store';
+import { Registrar } from '../pbx/registrar/registrar';
+import { loadRegistrations, RegistrationSnapshot } from '../pbx/registrar/snapshot';
 import { createLogger, type Logger } from '../platform/logger';
 import { realClock } from '../platform/real-clock';
 import { daysLeft, ensureTlsIdentity, type TlsIdentity } from '../platform/tls-identity';
@@ -127,7 +135,33 @@ async function main(): Promise<void> {
     onResponse: (res, flow) => service.receiveResponse(res, flow),
     onConnectionClosed: (flow) => service.connectionClosed(flow),
   });
-  const service = new SipService({ clock, logger, transport, realm: config.sip.realm || hostname() || 'edgesip' });
+  const realm = config.sip.realm || hostname() || 'edgesip';
+  const holder: ConfigHolder = { current: config };
+  const { store: secrets, warnings: secretWarnings } = SecretStore.load(args.dataDir, realm);
+  for (const w of secretWarnings) logger.warn({ warning: w }, 'secrets');
+
+  const registrations = new RegistrationSnapshot(args.dataDir, clock, 1000, (err) => logger.warn({ err: String(err) }, 'registrations not saved'));
+  const locations: LocationStore = new LocationStore({ clock, onChange: () => registrations.scheduleSave(() => locations.all()) });
+  const loaded = loadRegistrations(args.dataDir, clock.now());
+  for (const w of loaded.warnings) logger.warn({ warning: w }, 'registrations');
+  logger.info({ restored: locations.restore(loaded.bindings) }, 'registrations restored');
+  const registrar = new Registrar({ store: locations, config: config.registrar, clock, logger, headers: [{ name: 'Server', value: `EdgeSIP/${VERSION}` }] });
+
+  const blocksFile = new BlocksFile(args.dataDir, clock, 1000, (err) => logger.warn({ err: String(err) }, 'blocks not saved'));
+  const storedBlocks = loadBlocks(args.dataDir);
+  if (storedBlocks.warning) logger.warn({ warning: storedBlocks.warning }, 'blocks');
+  const guard: Guard = new Guard({
+    config: config.guard,
+    acl: config.acl,
+    clock,
+    logger,
+    initialBlocks: storedBlocks.blocks,
+    onChange: () => blocksFile.scheduleSave(() => guard.snapshot()),
+  });
+
+  const service = new SipService({ clock, logger, transport, realm, config: holder, secrets, guard, registrar });
+  const backend = new DaemonAdminBackend({ dataDir: args.dataDir, config: holder, secrets, locations, guard, clock });
+  const control = await startControlServer({ socketPath: join(args.dataDir, 'control.sock'), backend, logger });
 
   // Signal handlers first: a SIGTERM that arrives while binding must still stop cleanly.
   const servers: Server[] = [];
@@ -140,7 +174,9 @@ async function main(): Promise<void> {
     force.unref();
     service.close();
     for (const s of servers) s.close();
-    transport.close().then(
+    locations.close();
+    guard.close();
+    Promise.all([transport.close(), control.close(), registrations.flush(), blocksFile.flush()]).then(
       () => {
         logger.info({}, 'edgesipd stopped');
         process.exit(EXIT_OK);
