@@ -200,7 +200,9 @@ export class SipService implements TransactionCore {
           return this.respond(request, 403);
         }
         this.options.guard.recordFailure(address, flow.remote.port, account, outcome.reason === 'unknown-user' ? 'unknown-user' : 'wrong-password');
-        this.options.logger.info({ method: request.method, user: account, from: formatEndpoint(flow.remote), reason: outcome.reason }, 'sip authentication failed');
+        // Debug only: the guard summarises repeated failures (one line per device), so a
+        // retrying gateway or an attack does not flood the journal.
+        this.options.logger.debug({ method: request.method, user: account, from: formatEndpoint(flow.remote), reason: outcome.reason }, 'sip authentication failed');
         return this.respond(request, 403);
       }
       case 'authenticated': {

@@ -45,14 +45,14 @@ class Inbox {
   }
 }
 
-export async function udpPeer(serverPort: number, options: { bindPort?: number; host?: string } = {}): Promise<Peer> {
+export async function udpPeer(serverPort: number, options: { bindPort?: number; host?: string; bindHost?: string } = {}): Promise<Peer> {
   const host = options.host ?? '127.0.0.1';
   const socket: UdpSocket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
   const inbox = new Inbox();
   socket.on('message', (m) => inbox.push(m));
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(options.bindPort ?? 0, host, () => resolve());
+    socket.bind(options.bindPort ?? 0, options.bindHost ?? host, () => resolve());
   });
   return {
     localPort: socket.address().port,

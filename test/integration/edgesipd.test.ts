@@ -93,7 +93,6 @@ describe('edgesipd on 127.0.0.1', () => {
       peer.send(register(`Authorization: Digest username="100", realm="${realm}", nonce="${nonce}", uri="sip:127.0.0.1", response="${secretResponse}", algorithm=MD5, qop=auth, nc=00000001, cnonce="c1"\r\n`, 2));
       assert.equal(statusOf(await peer.next()), 403);
       await new Promise((r) => setTimeout(r, 100));
-      assert.ok(d.logs.some((l) => l.msg === 'sip authentication failed' && l.user === '100'));
       const all = JSON.stringify(d.logs);
       assert.ok(!all.includes(secretResponse), 'digest response logged');
       assert.ok(!/Authorization: Digest/i.test(all), 'Authorization header logged');
