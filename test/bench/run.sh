@@ -22,11 +22,14 @@ npx --no-install esbuild test/bench/parser.bench.ts --bundle --platform=node --t
 node "$work/parser.bench.js"
 
 # One SIPp run at an offered rate; prints "<ok> <failed> <seconds>".
+# SCENARIO and SIPP_EXTRA select the scenario (OPTIONS by default).
+SCENARIO=test/bench/options.xml
+SIPP_EXTRA=()
 sipp_step() { # $1 = port, $2 = rate
   local calls=$(( $2 * 3 )) start end ok failed
   rm -f "$work/screen"
   start=$(date +%s.%N)
-  sipp 127.0.0.1:"$1" -sf test/bench/options.xml -m "$calls" -r "$2" -rp 1000 -l 5000 \
+  sipp 127.0.0.1:"$1" -sf "$SCENARIO" "${SIPP_EXTRA[@]}" -m "$calls" -r "$2" -rp 1000 -l 5000 \
     -i 127.0.0.1 -nostdin -trace_screen -screen_file "$work/screen" >/dev/null 2>&1 || true
   end=$(date +%s.%N)
   ok=$(grep -aE 'Successful call' "$work/screen" | awk '{print $(NF)}' | tail -1)
@@ -67,3 +70,29 @@ if [ -x /usr/sbin/kamailio ]; then
 else
   echo "kamailio: not installed (test/setup.sh installs it)"
 fi
+
+echo "== REGISTER with digest over UDP with SIPp (401 round trip included; zero failures)"
+npx --no-install esbuild test/bench/seed-accounts.ts --bundle --platform=node --target=node18 --format=cjs --log-level=warning --outfile="$work/seed.js"
+mkdir -p "$work/reg"
+node "$work/seed.js" "$work/reg" 10000 "$work/users.csv"
+node dist/edgesipd.js --data-dir "$work/reg" --listen 127.0.0.1 --sip-port 15080 --tls-port 15081 >"$work/reg.log" &
+reg_pid=$!
+for _ in $(seq 100); do grep -q '"edgesipd listening"' "$work/reg.log" 2>/dev/null && break; sleep 0.1; done
+rss_empty=$(awk '/VmRSS/ {print $2}' /proc/$reg_pid/status)
+SCENARIO=test/interop/register.xml
+SIPP_EXTRA=(-inf "$work/users.csv")
+RATES=${BENCH_REG_RATES:-"250 500 1000 1500 2000 3000"}
+read -r regs regoffered < <(best_rate 15080)
+printf 'edgesipd: %d REGISTER transactions/s with digest (offered %d/s; each = REGISTER, 401, REGISTER, 200)\n' "$regs" "$regoffered"
+kill -TERM $reg_pid; wait $reg_pid || true
+# Memory with 10,000 contacts: a fresh start, each account registered once.
+rm -f "$work/reg/registrations.json"
+node dist/edgesipd.js --data-dir "$work/reg" --listen 127.0.0.1 --sip-port 15080 --tls-port 15081 >"$work/reg.log" &
+reg_pid=$!
+for _ in $(seq 100); do grep -q '"edgesipd listening"' "$work/reg.log" 2>/dev/null && break; sleep 0.1; done
+sipp 127.0.0.1:15080 -sf test/interop/register.xml -inf "$work/users.csv" -m 10000 -r 1000 -rp 1000 -l 2000 \
+  -i 127.0.0.1 -nostdin >/dev/null 2>&1 || true
+count=$(node dist/edgesip.js --data-dir "$work/reg" reg list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s||"[]").length))')
+rss_full=$(awk '/VmRSS/ {print $2}' /proc/$reg_pid/status)
+printf 'edgesipd: %d registered contacts, RSS %.1f MiB (%.1f MiB with none)\n' "$count" "$(awk -v r="$rss_full" 'BEGIN {print r / 1024}')" "$(awk -v r="$rss_empty" 'BEGIN {print r / 1024}')"
+kill -TERM $reg_pid; wait $reg_pid || true
