@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../sip/clock';
 import type { SipLogger } from '../sip/logger';
 import { createResponse } from '../sip/message/build';
-import type { Header, SipRequest, SipResponse } from '../sip/message/message';
+import { getHeader, type Header, type SipRequest, type SipResponse } from '../sip/message/message';
 import type { Channel, TransportError } from '../sip/transaction/channel';
 import type { InviteServerTransaction } from '../sip/transaction/invite-server';
 import { TransactionLayer, type ServerTransaction, type TransactionCore } from '../sip/transaction/layer';
@@ -85,7 +85,22 @@ export class SipService implements TransactionCore {
     // The guard sees every request first: black list, blocked addresses and floods
     // are dropped without an answer and without creating any state.
     if (this.options.guard.admit(flow.remote.address) === 'drop') return;
-    this.transactions.receiveRequest(request, this.channelFor(flow));
+    const channel = this.channelFor(flow);
+    // §8.2.7: what needs no state is answered statelessly — OPTIONS, challenges,
+    // rejections. A flood of them then costs no memory, and a retransmission simply
+    // gets the same answer again (the To tag is derived from the request).
+    if (request.method !== 'ACK' && request.method !== 'CANCEL' && !this.transactions.hasServerTransaction(request)) {
+      const answer = this.statelessAnswer(request, flow);
+      if (answer) {
+        try {
+          channel.send(answer);
+        } catch (err) {
+          this.options.logger.debug({ reason: (err as Error).message }, 'sip stateless response not sent');
+        }
+        return;
+      }
+    }
+    this.transactions.receiveRequest(request, channel);
   }
 
   receiveResponse(response: SipResponse, flow: Flow): void {
@@ -151,6 +166,26 @@ export class SipService implements TransactionCore {
   // --- request handling -------------------------------------------------------------
 
   private answer(request: SipRequest, channel: FlowChannel): SipResponse {
+    const quick = this.statelessAnswer(request, channel.flow);
+    if (quick) return quick;
+    switch (request.method) {
+      case 'REGISTER': {
+        const ext = this.authenticated(request, 401, channel.flow);
+        return 'status' in ext ? ext : this.options.registrar.handleRegister(request, channel.flow, ext);
+      }
+      case 'INVITE': {
+        // Calls arrive with the B2BUA; an authenticated caller has nobody to reach yet.
+        const ext = this.authenticated(request, 407, channel.flow);
+        return 'status' in ext ? ext : this.respond(request, 404);
+      }
+      default:
+        // precheck admits only CAPABILITIES.allow; ACK and CANCEL never reach here.
+        return this.respond(request, 500);
+    }
+  }
+
+  /** The answer when it depends on nothing but the request (and the guard), else undefined. */
+  private statelessAnswer(request: SipRequest, flow: Flow): SipResponse | undefined {
     const rejection = precheck(request, CAPABILITIES);
     if (rejection) return this.respond(request, rejection.status, rejection.headers);
     switch (request.method) {
@@ -163,21 +198,19 @@ export class SipService implements TransactionCore {
           { name: 'Accept-Language', value: 'en, zh-CN' },
           { name: 'Supported', value: CAPABILITIES.supported.join(', ') },
         ]);
-      case 'REGISTER': {
-        const ext = this.authenticated(request, 401, channel.flow);
-        return 'status' in ext ? ext : this.options.registrar.handleRegister(request, channel.flow, ext);
-      }
-      case 'INVITE': {
-        // Calls arrive with the B2BUA; an authenticated caller has nobody to reach yet.
-        const ext = this.authenticated(request, 407, channel.flow);
-        return 'status' in ext ? ext : this.respond(request, 404);
-      }
       case 'BYE':
         // §15.1.2: a BYE outside any dialog this server knows.
         return this.respond(request, 481);
+      case 'REGISTER':
+      case 'INVITE': {
+        const challenge = request.method === 'REGISTER' ? 401 : 407;
+        if (getHeader(request, challenge === 401 ? 'authorization' : 'proxy-authorization') !== undefined) return undefined;
+        const claimed = claimedAccount(request);
+        if (claimed !== undefined && this.options.guard.accountBlocked(flow.remote.address, claimed)) return this.respond(request, 403);
+        return this.respond(request, challenge, this.auth.challengeHeaders(challenge, false));
+      }
       default:
-        // precheck admits only CAPABILITIES.allow; ACK and CANCEL never reach here.
-        return this.respond(request, 500);
+        return undefined;
     }
   }
 
@@ -223,7 +256,7 @@ export class SipService implements TransactionCore {
   }
 
   private respond(request: SipRequest, status: number, headers: Header[] = []): SipResponse {
-    return createResponse(request, status, undefined, { headers: [...headers, SERVER] });
+    return createResponse(request, status, undefined, { headers: [...headers, SERVER], toTag: toTagFor(request) });
   }
 
   private channelFor(flow: Flow): FlowChannel {
@@ -261,4 +294,13 @@ function claimedAccount(request: SipRequest): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * §8.2.7: a stateless UAS "MUST generate its To tag in a way that would generate the
+ * same tag for the same request consistently": a hash of what identifies the request.
+ */
+function toTagFor(request: SipRequest): string {
+  const parts = [getHeader(request, 'call-id'), getHeader(request, 'from'), getHeader(request, 'cseq'), getHeader(request, 'via')];
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 }

@@ -49,7 +49,11 @@ best_rate() { # $1 = port
   echo "$best $offered"
 }
 
+npx --no-install esbuild test/bench/seed-accounts.ts --bundle --platform=node --target=node18 --format=cjs --log-level=warning --outfile="$work/seed.js"
+
 echo "== OPTIONS over UDP with SIPp (zero failures; 2 cores shared by SIPp and the server)"
+mkdir -p "$work/edgesipd"
+node "$work/seed.js" "$work/edgesipd" 0 "$work/none.csv"
 node dist/edgesipd.js --data-dir "$work/edgesipd" --listen 127.0.0.1 --sip-port 15060 --tls-port 15061 >"$work/edgesipd.log" &
 edgesipd_pid=$!
 for _ in $(seq 50); do grep -q '"edgesipd listening"' "$work/edgesipd.log" 2>/dev/null && break; sleep 0.1; done
@@ -72,7 +76,6 @@ else
 fi
 
 echo "== REGISTER with digest over UDP with SIPp (401 round trip included; zero failures)"
-npx --no-install esbuild test/bench/seed-accounts.ts --bundle --platform=node --target=node18 --format=cjs --log-level=warning --outfile="$work/seed.js"
 mkdir -p "$work/reg"
 node "$work/seed.js" "$work/reg" 10000 "$work/users.csv"
 node dist/edgesipd.js --data-dir "$work/reg" --listen 127.0.0.1 --sip-port 15080 --tls-port 15081 >"$work/reg.log" &

@@ -255,7 +255,7 @@ describe('edgesipd lifecycle', () => {
     }
   });
 
-  test('a request retransmitted over UDP is answered from the transaction, not twice processed', async () => {
+  test('a retransmitted OPTIONS gets the identical answer (§8.2.7: stateless, To tag derived from the request)', async () => {
     const d = await startDaemon();
     try {
       const peer = await udpPeer(d.udpPort);

@@ -193,8 +193,29 @@ describe('attack tools and the IP black/white list', () => {
     const block = list.find((b) => b.key === '127.0.0.1|101');
     assert.ok(block, JSON.stringify(list));
     assert.equal(block.reason, 'wrong-password');
-    // The rest of the address is not blocked: another extension still registers.
+    // The rest of the address is not blocked.
     assert.ok(!list.some((b) => b.key === '127.0.0.1'));
+    // An admin lifts the block; a wrong key is refused with exit code 1.
+    assert.equal(cli(d.dataDir, 'blocks', 'remove', '127.0.0.1|101').status, 0);
+    assert.ok(!blocks(d).some((b) => b.key === '127.0.0.1|101'));
+    assert.equal(cli(d.dataDir, 'blocks', 'remove', '127.0.0.1|101').status, 1);
+  });
+
+  test('disabling an extension drops its bindings and refuses it; removing deletes its secret', async () => {
+    const peer = await udpPeer(d.udpPort);
+    try {
+      assert.equal((await register(peer, '105', password('105'))).status, 200);
+      assert.ok(registrations(d).some((r) => r.aor === '105'));
+      assert.equal(cli(d.dataDir, 'ext', 'set', '105', '--disable').status, 0);
+      assert.ok(!registrations(d).some((r) => r.aor === '105'));
+      assert.equal((await register(peer, '105', password('105'))).status, 403);
+      assert.equal(cli(d.dataDir, 'ext', 'remove', '105').status, 0);
+      const secrets = JSON.parse(readFileSync(join(d.dataDir, 'secrets.json'), 'utf8'));
+      assert.equal(secrets.secrets['105'], undefined);
+      assert.ok(!JSON.stringify(secrets).includes(password('104')), 'cleartext on disk');
+    } finally {
+      peer.close();
+    }
   });
 
   test('a black-listed address gets no answer at all', async () => {

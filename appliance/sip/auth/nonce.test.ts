@@ -30,3 +30,7 @@ test('a nonce issued in the future is invalid', () => {
   const n = createNonce(secret, 2_000_000);
   assert.equal(verifyNonce(n, secret, 1_000_000, 300_000), 'invalid');
 });
+
+test('two nonces issued in the same millisecond differ (nonce-count is tracked per nonce)', () => {
+  assert.notEqual(createNonce(secret, 1_000_000), createNonce(secret, 1_000_000));
+});

@@ -300,6 +300,15 @@ export class TransactionLayer {
   }
 
   /** Live transactions by type. */
+  /** Whether a request would match a live server transaction (a retransmission). */
+  hasServerTransaction(req: SipRequest): boolean {
+    try {
+      return this.servers.has(serverKeyOf(req));
+    } catch {
+      return false;
+    }
+  }
+
   /** Live transactions, client and server (O(1), for metrics and overload checks). */
   get size(): number {
     return this.live.size;
