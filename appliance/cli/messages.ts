@@ -54,9 +54,13 @@ use; --allow-any clears it (any network).`,
   },
   regUsage: {
     en: `usage: edgesip reg list [--json]
-  show the contacts currently registered, per extension`,
+  show the contacts currently registered, per extension
+       edgesip reg ping NUMBER [--json]
+  send OPTIONS to each contact of NUMBER over the flow it registered from`,
     'zh-CN': `用法：edgesip reg list [--json]
-  按分机显示当前已注册的联系地址`,
+  按分机显示当前已注册的联系地址
+      edgesip reg ping NUMBER [--json]
+  经注册时的连接向 NUMBER 的每个联系地址发送 OPTIONS`,
   },
   aclUsage: {
     en: `usage: edgesip acl <subcommand>
@@ -140,6 +144,10 @@ The black list is dropped unanswered; the white list is never blocked (still aut
   colSource: { en: 'SOURCE', 'zh-CN': '来源' },
   colExpiresIn: { en: 'EXPIRES IN', 'zh-CN': '剩余时间' },
   colUserAgent: { en: 'USER AGENT', 'zh-CN': '用户代理' },
+  colAnswer: { en: 'ANSWER', 'zh-CN': '应答' },
+  colRtt: { en: 'RTT', 'zh-CN': '往返时间' },
+  pingTimeout: { en: 'no answer (timeout)', 'zh-CN': '无应答（超时）' },
+  pingTransport: { en: 'unreachable (flow closed)', 'zh-CN': '不可达（连接已关闭）' },
   colList: { en: 'LIST', 'zh-CN': '名单' },
   colNetwork: { en: 'NETWORK', 'zh-CN': '网络' },
   colKey: { en: 'KEY', 'zh-CN': '键' },

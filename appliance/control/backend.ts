@@ -37,6 +37,18 @@ export interface RegistrationView {
   cseq: number;
 }
 
+/** One contact's answer to an OPTIONS sent over its registered flow (`reg ping`). */
+export interface PingResult {
+  contact: string;
+  transport: 'UDP' | 'TCP' | 'TLS';
+  source: string;
+  /** Final status of the OPTIONS; any final answer means the phone is reachable. */
+  status?: number;
+  rttMs?: number;
+  /** Set when no answer came: the transaction timed out or the flow is gone. */
+  error?: 'timeout' | 'transport';
+}
+
 export type AclList = 'white' | 'black';
 
 export interface AclView {
@@ -95,6 +107,8 @@ export interface AdminBackend {
   updateExtension(number: string, input: ExtensionInput): Promise<ExtensionView>;
   removeExtension(number: string): Promise<void>;
   listRegistrations(): RegistrationView[];
+  /** OPTIONS to every contact of the AOR over the flow it registered from. */
+  pingRegistrations(aor: string): Promise<PingResult[]>;
   listAcl(): AclView;
   addAcl(list: AclList, cidr: string): Promise<AclView>;
   removeAcl(list: AclList, cidr: string): Promise<AclView>;

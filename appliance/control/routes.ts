@@ -60,6 +60,10 @@ export const ROUTES: readonly Route[] = [
     methods: { GET: async ({ backend }) => ({ status: 200, body: backend.listRegistrations() }) },
   },
   {
+    pattern: ['v1', 'registrations', ':aor', 'ping'],
+    methods: { POST: async (ctx) => ({ status: 200, body: await ctx.backend.pingRegistrations(checkNumber(param(ctx, 'aor'))) }) },
+  },
+  {
     pattern: ['v1', 'acl'],
     methods: {
       GET: async ({ backend }) => ({ status: 200, body: backend.listAcl() }),

@@ -1,9 +1,9 @@
-import { AdminError, type AclList, type AdminBackend, type ExtensionInput, type ExtensionView, type RegistrationView } from '../control/backend';
+import { AdminError, type PingResult, type AclList, type AdminBackend, type ExtensionInput, type ExtensionView, type RegistrationView } from '../control/backend';
 import type { EdgesipConfig, Extension } from '../config/schema';
 import { ConfigError, saveConfig } from '../config/store';
 import type { SecretStore } from '../pbx/accounts/secret-store';
 import type { Guard } from '../pbx/guard/guard';
-import type { LocationStore } from '../pbx/registrar/location-store';
+import type { Binding, LocationStore } from '../pbx/registrar/location-store';
 import type { Clock } from '../sip/clock';
 import { formatEndpoint } from '../sip/transport/flow';
 
@@ -19,6 +19,8 @@ export interface AdminBackendDeps {
   locations: LocationStore;
   guard: Guard;
   clock: Clock;
+  /** Sends OPTIONS to one contact over its flow (the SIP service). */
+  ping(binding: Binding): Promise<PingResult>;
 }
 
 /**
@@ -92,6 +94,11 @@ export class DaemonAdminBackend implements AdminBackend {
       callId: b.callId,
       cseq: b.cseq,
     }));
+  }
+
+  async pingRegistrations(aor: string): Promise<PingResult[]> {
+    if (!this.find(aor)) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no extension ${aor}`, 'number');
+    return Promise.all(this.d.locations.bindings(aor).map((b) => this.d.ping(b)));
   }
 
   listAcl() {

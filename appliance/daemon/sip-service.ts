@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../sip/clock';
 import type { SipLogger } from '../sip/logger';
-import { createResponse } from '../sip/message/build';
+import { createResponse, newCallId, newTag } from '../sip/message/build';
+import { newBranch } from '../sip/transaction/match';
+import type { Binding } from '../pbx/registrar/location-store';
+import type { PingResult } from '../control/backend';
 import { getHeader, type Header, type SipRequest, type SipResponse } from '../sip/message/message';
 import type { Channel, TransportError } from '../sip/transaction/channel';
 import type { InviteServerTransaction } from '../sip/transaction/invite-server';
@@ -118,6 +121,56 @@ export class SipService implements TransactionCore {
 
   close(): void {
     this.transactions.close();
+  }
+
+  /**
+   * OPTIONS to a registered contact over the flow it registered from (the path a call
+   * will take through NAT). Any final answer means reachable; none within `timeoutMs`
+   * is a timeout (the transaction itself runs on to Timer F).
+   */
+  ping(binding: Binding, timeoutMs = 4000): Promise<PingResult> {
+    const { flow } = binding;
+    const base = { contact: binding.contact, transport: flow.transport, source: formatEndpoint(flow.remote) };
+    const local = this.options.transport.localEndpoint(flow.transport, flow.local.address.includes(':') ? 6 : 4) ?? flow.local;
+    const host = local.address.includes(':') ? `[${local.address}]` : local.address;
+    const request: SipRequest = {
+      kind: 'request',
+      method: 'OPTIONS',
+      uri: binding.contact,
+      headers: [
+        { name: 'Via', value: `SIP/2.0/${flow.transport} ${host}:${local.port};branch=${newBranch()};rport` },
+        { name: 'Max-Forwards', value: '70' },
+        { name: 'From', value: `<sip:edgesip@${host}>;tag=${newTag()}` },
+        { name: 'To', value: `<${binding.contact}>` },
+        { name: 'Call-ID', value: newCallId(host) },
+        { name: 'CSeq', value: '1 OPTIONS' },
+        { name: 'User-Agent', value: SERVER.value },
+        { name: 'Content-Length', value: '0' },
+      ],
+      body: Buffer.alloc(0),
+    };
+    const started = this.options.clock.now();
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (result: PingResult) => {
+        if (done) return;
+        done = true;
+        this.options.clock.clearTimer(timer);
+        resolve(result);
+      };
+      const timer = this.options.clock.setTimer(timeoutMs, () => finish({ ...base, error: 'timeout' }));
+      try {
+        this.transactions.sendRequest(request, this.channelFor(flow), {
+          onResponse: (res) => {
+            if (res.status >= 200) finish({ ...base, status: res.status, rttMs: Math.round(this.options.clock.now() - started) });
+          },
+          onTimeout: () => finish({ ...base, error: 'timeout' }),
+          onTransportError: () => finish({ ...base, error: 'transport' }),
+        });
+      } catch {
+        finish({ ...base, error: 'transport' });
+      }
+    });
   }
 
   // --- TransactionCore --------------------------------------------------------------

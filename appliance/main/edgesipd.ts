@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   });
 
   const service = new SipService({ clock, logger, transport, realm, config: holder, secrets, guard, registrar });
-  const backend = new DaemonAdminBackend({ dataDir: args.dataDir, config: holder, secrets, locations, guard, clock });
+  const backend = new DaemonAdminBackend({ dataDir: args.dataDir, config: holder, secrets, locations, guard, clock, ping: (b) => service.ping(b) });
   const control = await startControlServer({ socketPath: join(args.dataDir, 'control.sock'), backend, logger });
 
   // Signal handlers first: a SIGTERM that arrives while binding must still stop cleanly.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { digestResponse, parseChallenge } from '../../appliance/sip/auth/digest';
 import { repoRoot } from './paths';
@@ -9,6 +9,23 @@ import { branch, headerOf, statusOf, type Peer } from './sip-peer';
 export function cli(dataDir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'edgesip.js'), '--data-dir', dataDir, ...args], { encoding: 'utf8', timeout: 15000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI without blocking this process, so scripted peers can answer meanwhile. */
+export function cliAsync(dataDir: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'edgesip.js'), '--data-dir', dataDir, ...args]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b));
+  child.stderr.on('data', (b: Buffer) => (stderr += b));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+/** A phone's 200 to an OPTIONS it received (headers copied as RFC 3261 §8.2.6 says). */
+export function okTo(request: Buffer): string {
+  const lines = request.toString('latin1').split('\r\n\r\n')[0]!.split('\r\n');
+  const keep = lines.filter((l) => /^(Via|From|To|Call-ID|CSeq)\s*:/i.test(l)).map((l) => (/^To\s*:/i.test(l) ? `${l};tag=phone` : l));
+  return `SIP/2.0 200 OK\r\n${keep.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`;
 }
 
 export interface RegisterOptions {

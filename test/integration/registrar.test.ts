@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { defaultConfig } from '../../appliance/config/schema';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { repoRoot } from '../helpers/paths';
-import { cli, register } from '../helpers/registering';
+import { cli, cliAsync, okTo, register } from '../helpers/registering';
 import { headerOf, optionsRequest, statusOf, streamPeer, udpPeer } from '../helpers/sip-peer';
 
 const GOOD = ['101', '102', '103', '104', '105', '106', '107', '108'];
@@ -125,7 +125,7 @@ describe('the same gateway over ONE TLS connection (SHA-256 digest)', () => {
     await d?.stop();
   });
 
-  test('8 lines register, the 9th fails 100 times and is blocked alone', async () => {
+  test('8 lines register, the 9th fails 100 times and is blocked alone; every line answers reg ping', async () => {
     const peer = await streamPeer('TLS', d.tlsPort);
     try {
       for (const n of GOOD) {
@@ -135,12 +135,33 @@ describe('the same gateway over ONE TLS connection (SHA-256 digest)', () => {
       }
       for (let i = 0; i < 100; i++) assert.equal((await register(peer, BAD, 'not-the-password')).status, 403);
       for (const n of GOOD) assert.equal((await register(peer, n, password(n), { algorithm: 'SHA-256' })).status, 200, `refresh ${n}`);
+      // Every line can be reached over the one connection it registered from.
+      for (const n of GOOD) {
+        const ping = cliAsync(d.dataDir, 'reg', 'ping', n, '--json');
+        const options = await peer.next(5000);
+        assert.match(options?.toString('latin1') ?? '', new RegExp(`^OPTIONS sip:${n}@127\\.0\\.0\\.1:${peer.localPort};transport=tls SIP/2\\.0`));
+        peer.send(okTo(options!));
+        const r = await ping;
+        assert.equal(r.status, 0, r.stderr);
+        const results = JSON.parse(r.stdout) as { status?: number; transport: string }[];
+        assert.ok(results.some((x) => x.status === 200 && x.transport === 'TLS'), r.stdout);
+      }
     } finally {
       peer.close();
     }
     const list = blocks(d);
     assert.deepEqual(list.map((b) => b.key), [`127.0.0.1|${BAD}`]);
     assert.equal(registrations(d).filter((r) => r.transport === 'TLS').length, GOOD.length);
+  });
+
+  test('a contact that does not answer makes reg ping exit 1 with a timeout', async () => {
+    const peer = await udpPeer(d.udpPort);
+    assert.equal((await register(peer, '106', password('106'))).status, 200);
+    peer.close();
+    const r = await cliAsync(d.dataDir, 'reg', 'ping', '106', '--json');
+    assert.equal(r.status, 1);
+    const results = JSON.parse(r.stdout) as { error?: string; transport: string }[];
+    assert.ok(results.some((x) => x.transport === 'UDP' && x.error === 'timeout'), r.stdout);
   });
 
   test('an unknown user gets exactly the answers a known user with a wrong password gets', async () => {

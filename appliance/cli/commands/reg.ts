@@ -1,5 +1,5 @@
-/** edgesip reg list — current registrations. */
-import type { RegistrationView } from '../../control/backend';
+/** edgesip reg list | ping — current registrations, and whether they answer. */
+import type { PingResult, RegistrationView } from '../../control/backend';
 import { callApi, cell, EXIT_OK, expectPositionals, flag, parseCommand, printJson, renderTable, UsageError, type CliContext } from './common';
 
 const GROUP = 'reg';
@@ -16,6 +16,8 @@ export async function regCommand(args: string[], ctx: CliContext): Promise<numbe
       return EXIT_OK;
     case 'list':
       return list(rest, ctx);
+    case 'ping':
+      return ping(rest, ctx);
     default:
       throw new UsageError(ctx.t('unknownSubcommand', { group: GROUP, command: sub }), GROUP);
   }
@@ -57,4 +59,38 @@ async function list(args: string[], ctx: CliContext): Promise<number> {
     ),
   );
   return EXIT_OK;
+}
+
+/** Exit 0 when every contact answered, 1 when one did not (scripts can alert on it). */
+async function ping(args: string[], ctx: CliContext): Promise<number> {
+  const parsed = parseCommand(ctx, GROUP, args, { json: { type: 'boolean' } });
+  if (parsed.values.help === true) {
+    ctx.out(ctx.t('regUsage'));
+    return EXIT_OK;
+  }
+  expectPositionals(parsed.positionals, ['NUMBER'], GROUP, ctx);
+  const number = parsed.positionals[0]!;
+  const results = (await callApi(ctx, 'POST', `/v1/registrations/${encodeURIComponent(number)}/ping`)) as PingResult[];
+  const allAnswered = results.length > 0 && results.every((r) => r.status !== undefined);
+  if (flag(parsed.values, 'json')) {
+    printJson(ctx, results);
+    return allAnswered ? EXIT_OK : 1;
+  }
+  if (results.length === 0) {
+    ctx.err(ctx.t('noRegistrations'));
+    return 1;
+  }
+  ctx.out(
+    renderTable(
+      [ctx.t('colContact'), ctx.t('colTransport'), ctx.t('colSource'), ctx.t('colAnswer'), ctx.t('colRtt')],
+      results.map((r) => [
+        cell(r.contact),
+        cell(r.transport),
+        cell(r.source),
+        r.status !== undefined ? String(r.status) : ctx.t(r.error === 'transport' ? 'pingTransport' : 'pingTimeout'),
+        r.rttMs !== undefined ? `${r.rttMs} ms` : '-',
+      ]),
+    ),
+  );
+  return allAnswered ? EXIT_OK : 1;
 }

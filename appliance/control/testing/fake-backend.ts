@@ -10,6 +10,7 @@ import {
   type BlockView,
   type ExtensionInput,
   type ExtensionView,
+  type PingResult,
   type RegistrationView,
 } from '../backend';
 
@@ -89,6 +90,10 @@ export class FakeBackend implements AdminBackend {
   async removeExtension(number: string): Promise<void> {
     if (!this.extensions.delete(number)) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no extension ${number}`, 'number');
   }
+  async pingRegistrations(aor: string): Promise<PingResult[]> {
+    return this.registrations.filter((r) => r.aor === aor).map((r) => ({ contact: r.contact, transport: r.transport, source: r.source, status: 200, rttMs: 1 }));
+  }
+
   listRegistrations(): RegistrationView[] {
     return this.registrations;
   }
