@@ -1,57 +1,36 @@
 /** edgesip acl list|add|remove — the IP white and black lists. */
 import type { AclList, AclView } from '../../control/backend';
-import { callApi, EXIT_OK, expectPositionals, flag, parseCommand, printJson, renderTable, UsageError, type CliContext } from './common';
+import { callApi, EXIT_OK, expectPositionals, helpRequested, parseCommand, runGroup, runListing, UsageError, type CliContext } from './common';
 
 const GROUP = 'acl';
 
 export async function aclCommand(args: string[], ctx: CliContext): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case undefined:
-      throw new UsageError(ctx.t('missingSubcommand', { group: GROUP }), GROUP);
-    case 'help':
-    case '--help':
-    case '-h':
-      ctx.out(ctx.t('aclUsage'));
-      return EXIT_OK;
-    case 'list':
-      return list(rest, ctx);
-    case 'add':
-    case 'remove':
-      return change(sub, rest, ctx);
-    default:
-      throw new UsageError(ctx.t('unknownSubcommand', { group: GROUP, command: sub }), GROUP);
-  }
+  return runGroup(args, ctx, GROUP, 'aclUsage', {
+    list,
+    add: (rest) => change('add', rest, ctx),
+    remove: (rest) => change('remove', rest, ctx),
+  });
 }
 
-async function list(args: string[], ctx: CliContext): Promise<number> {
-  const parsed = parseCommand(ctx, GROUP, args, { json: { type: 'boolean' } });
-  if (parsed.values.help === true) {
-    ctx.out(ctx.t('aclUsage'));
-    return EXIT_OK;
-  }
-  expectPositionals(parsed.positionals, [], GROUP, ctx);
-  const body = await callApi(ctx, 'GET', '/v1/acl');
-  if (flag(parsed.values, 'json')) {
-    printJson(ctx, body);
-    return EXIT_OK;
-  }
-  const acl = body as AclView;
-  const rows = [...acl.white.map((c) => ['white', c]), ...acl.black.map((c) => ['black', c])];
-  if (rows.length === 0) {
-    ctx.err(ctx.t('aclEmpty'));
-    return EXIT_OK;
-  }
-  ctx.out(renderTable([ctx.t('colList'), ctx.t('colNetwork')], rows));
-  return EXIT_OK;
+function list(args: string[], ctx: CliContext): Promise<number> {
+  return runListing(args, ctx, {
+    group: GROUP,
+    usage: 'aclUsage',
+    method: 'GET',
+    path: () => '/v1/acl',
+    items: (body) => {
+      const acl = body as AclView;
+      return [...acl.white.map((c) => ['white', c]), ...acl.black.map((c) => ['black', c])];
+    },
+    empty: 'aclEmpty',
+    header: ['colList', 'colNetwork'],
+    row: (r) => r,
+  });
 }
 
 async function change(sub: 'add' | 'remove', args: string[], ctx: CliContext): Promise<number> {
   const parsed = parseCommand(ctx, GROUP, args, {});
-  if (parsed.values.help === true) {
-    ctx.out(ctx.t('aclUsage'));
-    return EXIT_OK;
-  }
+  if (helpRequested(ctx, parsed, 'aclUsage')) return EXIT_OK;
   const [listName, cidr] = expectPositionals(parsed.positionals, ['white|black', 'CIDR'], GROUP, ctx) as [string, string];
   if (listName !== 'white' && listName !== 'black') throw new UsageError(ctx.t('badAclList', { list: listName }), GROUP);
   const list: AclList = listName;

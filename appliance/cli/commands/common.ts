@@ -133,6 +133,79 @@ export function integerOption(ctx: CliContext, group: string, values: Parsed['va
   return Number(v);
 }
 
+export type Subcommand = (args: string[], ctx: CliContext) => Promise<number>;
+
+/**
+ * A command group: `<group> SUB ARGS...`. No SUB is a usage error, help/--help/-h print
+ * the group's usage, an unknown SUB is a usage error.
+ */
+export async function runGroup(args: string[], ctx: CliContext, group: string, usage: MessageKey, subcommands: Record<string, Subcommand>): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined) throw new UsageError(ctx.t('missingSubcommand', { group }), group);
+  if (sub === 'help' || sub === '--help' || sub === '-h') {
+    ctx.out(ctx.t(usage));
+    return EXIT_OK;
+  }
+  const run = Object.prototype.hasOwnProperty.call(subcommands, sub) ? subcommands[sub] : undefined;
+  if (run === undefined) throw new UsageError(ctx.t('unknownSubcommand', { group, command: sub }), group);
+  return run(rest, ctx);
+}
+
+/** Prints the group's usage when --help was given; true when it did. */
+export function helpRequested(ctx: CliContext, parsed: Parsed, usage: MessageKey): boolean {
+  if (parsed.values.help !== true) return false;
+  ctx.out(ctx.t(usage));
+  return true;
+}
+
+export interface Listing<T> {
+  group: string;
+  usage: MessageKey;
+  /** Names of the positionals expected (for messages); none when absent. */
+  positionals?: string[];
+  method: string;
+  /** The API path, from the positionals. */
+  path(positionals: string[]): string;
+  /** What to show from the response body (not called with --json unless exitCode is given). */
+  items(body: unknown): T[];
+  /** Said on stderr instead of an empty table. */
+  empty: MessageKey;
+  header: MessageKey[];
+  row(item: T): string[];
+  /** The exit code for the items (also with --json, then decided before printing); EXIT_OK when absent. */
+  exitCode?(items: T[]): number;
+}
+
+/**
+ * `<group> <sub> [--json] ARGS...`: one API call whose body is printed as JSON (--json),
+ * as an aligned table, or as the `empty` message on stderr when there is nothing.
+ */
+export async function runListing<T>(args: string[], ctx: CliContext, listing: Listing<T>): Promise<number> {
+  const { group } = listing;
+  const parsed = parseCommand(ctx, group, args, { json: { type: 'boolean' } });
+  if (helpRequested(ctx, parsed, listing.usage)) return EXIT_OK;
+  const positionals = expectPositionals(parsed.positionals, listing.positionals ?? [], group, ctx);
+  const body = await callApi(ctx, listing.method, listing.path(positionals));
+  const exitCode = (items: T[]): number => (listing.exitCode === undefined ? EXIT_OK : listing.exitCode(items));
+  if (flag(parsed.values, 'json')) {
+    const code = listing.exitCode === undefined ? EXIT_OK : exitCode(listing.items(body));
+    printJson(ctx, body);
+    return code;
+  }
+  const items = listing.items(body);
+  if (items.length === 0) {
+    ctx.err(ctx.t(listing.empty));
+    return exitCode(items);
+  }
+  ctx.out(
+    renderTable(
+      listing.header.map((key) => ctx.t(key)),
+      items.map((item) => listing.row(item)),
+    ),
+  );
+  return exitCode(items);
+}
+
 /** Reads one line (without its line end) from `stream`; null when it ends first with nothing. */
 export function readLine(stream: NodeJS.ReadableStream): Promise<string | null> {
   return new Promise((resolve, reject) => {

@@ -8,10 +8,11 @@ import {
   flag,
   integerOption,
   listOption,
+  helpRequested,
   parseCommand,
-  printJson,
   readLine,
-  renderTable,
+  runGroup,
+  runListing,
   stringOption,
   UsageError,
   type CliContext,
@@ -31,63 +32,28 @@ const FIELD_NAMES: Record<string, string> = {
 };
 
 export async function extCommand(args: string[], ctx: CliContext): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case undefined:
-      throw new UsageError(ctx.t('missingSubcommand', { group: GROUP }), GROUP);
-    case 'help':
-    case '--help':
-    case '-h':
-      ctx.out(ctx.t('extUsage'));
-      return EXIT_OK;
-    case 'list':
-      return list(rest, ctx);
-    case 'add':
-      return add(rest, ctx);
-    case 'set':
-      return set(rest, ctx);
-    case 'remove':
-      return remove(rest, ctx);
-    default:
-      throw new UsageError(ctx.t('unknownSubcommand', { group: GROUP, command: sub }), GROUP);
-  }
+  return runGroup(args, ctx, GROUP, 'extUsage', { list, add, set, remove });
 }
 
-function help(ctx: CliContext, parsed: Parsed): boolean {
-  if (parsed.values.help !== true) return false;
-  ctx.out(ctx.t('extUsage'));
-  return true;
-}
-
-async function list(args: string[], ctx: CliContext): Promise<number> {
-  const parsed = parseCommand(ctx, GROUP, args, { json: { type: 'boolean' } });
-  if (help(ctx, parsed)) return EXIT_OK;
-  expectPositionals(parsed.positionals, [], GROUP, ctx);
-  const body = await callApi(ctx, 'GET', '/v1/extensions');
-  if (flag(parsed.values, 'json')) {
-    printJson(ctx, body);
-    return EXIT_OK;
-  }
-  const extensions = body as ExtensionView[];
-  if (extensions.length === 0) {
-    ctx.err(ctx.t('noExtensions'));
-    return EXIT_OK;
-  }
+function list(args: string[], ctx: CliContext): Promise<number> {
   const yesNo = (b: boolean): string => ctx.t(b ? 'yes' : 'no');
-  ctx.out(
-    renderTable(
-      [ctx.t('colNumber'), ctx.t('colName'), ctx.t('colEnabled'), ctx.t('colMaxContacts'), ctx.t('colSecret'), ctx.t('colAllowed')],
-      extensions.map((e) => [
-        cell(e.number),
-        cell(e.displayName),
-        yesNo(e.enabled),
-        cell(e.maxContacts),
-        yesNo(e.hasSecret),
-        e.allowedNetworks.length === 0 ? ctx.t('anyNetwork') : e.allowedNetworks.map(cell).join(','),
-      ]),
-    ),
-  );
-  return EXIT_OK;
+  return runListing(args, ctx, {
+    group: GROUP,
+    usage: 'extUsage',
+    method: 'GET',
+    path: () => '/v1/extensions',
+    items: (body) => body as ExtensionView[],
+    empty: 'noExtensions',
+    header: ['colNumber', 'colName', 'colEnabled', 'colMaxContacts', 'colSecret', 'colAllowed'],
+    row: (e) => [
+      cell(e.number),
+      cell(e.displayName),
+      yesNo(e.enabled),
+      cell(e.maxContacts),
+      yesNo(e.hasSecret),
+      e.allowedNetworks.length === 0 ? ctx.t('anyNetwork') : e.allowedNetworks.map(cell).join(','),
+    ],
+  });
 }
 
 const CHANGE_OPTIONS = {
@@ -122,7 +88,7 @@ function commonFields(ctx: CliContext, values: Parsed['values']): ExtensionInput
 
 async function add(args: string[], ctx: CliContext): Promise<number> {
   const parsed = parseCommand(ctx, GROUP, args, { ...CHANGE_OPTIONS, disabled: { type: 'boolean' } });
-  if (help(ctx, parsed)) return EXIT_OK;
+  if (helpRequested(ctx, parsed, 'extUsage')) return EXIT_OK;
   const [number] = expectPositionals(parsed.positionals, ['NUMBER'], GROUP, ctx) as [string];
   const input: ExtensionInput = { number, ...commonFields(ctx, parsed.values) };
   const secret = await password(ctx, parsed.values);
@@ -141,7 +107,7 @@ async function set(args: string[], ctx: CliContext): Promise<number> {
     enable: { type: 'boolean' },
     disable: { type: 'boolean' },
   });
-  if (help(ctx, parsed)) return EXIT_OK;
+  if (helpRequested(ctx, parsed, 'extUsage')) return EXIT_OK;
   const [number] = expectPositionals(parsed.positionals, ['NUMBER'], GROUP, ctx) as [string];
   const { values } = parsed;
   if (flag(values, 'enable') && flag(values, 'disable')) throw new UsageError(ctx.t('conflictingFlags', { a: '--enable', b: '--disable' }), GROUP);
@@ -163,7 +129,7 @@ async function set(args: string[], ctx: CliContext): Promise<number> {
 
 async function remove(args: string[], ctx: CliContext): Promise<number> {
   const parsed = parseCommand(ctx, GROUP, args, {});
-  if (help(ctx, parsed)) return EXIT_OK;
+  if (helpRequested(ctx, parsed, 'extUsage')) return EXIT_OK;
   const [number] = expectPositionals(parsed.positionals, ['NUMBER'], GROUP, ctx) as [string];
   await callApi(ctx, 'DELETE', `/v1/extensions/${encodeURIComponent(number)}`, undefined, {
     notFound: ctx.t('extNotFound', { number }),

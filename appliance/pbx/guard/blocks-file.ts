@@ -9,8 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../platform/atomic-write';
-import type { Clock, TimerHandle } from '../../sip/clock';
+import { DebouncedFileWriter } from '../../platform/debounced-file';
+import type { Clock } from '../../sip/clock';
 import { parseStoredBlock, type StoredBlock } from './guard';
 
 export const BLOCKS_FILE_NAME = 'blocks.json';
@@ -72,65 +72,41 @@ export function loadBlocks(dataDir: string): LoadedBlocks {
 }
 
 /**
- * Debounced, atomic saving. The first `scheduleSave` starts a timer of `debounceMs`;
- * calls until it fires join that save, which takes the snapshot when it writes, so a
- * burst of changes costs one write and the file is at most `debounceMs` behind.
+ * Debounced, atomic saving (platform/debounced-file.ts). The first `scheduleSave` starts
+ * a timer of `debounceMs`; calls until it fires join that save, which takes the snapshot
+ * when it writes, so a burst of changes costs one write and the file is at most
+ * `debounceMs` behind.
  */
 export class BlocksFile {
   readonly file: string;
-  private timer: TimerHandle | undefined;
-  private getSnapshot: (() => StoredBlock[]) | undefined;
-  private writing: Promise<void> = Promise.resolve();
-  /** The error of the last background save, cleared by the next successful one. */
-  lastError: unknown;
+  private readonly writer: DebouncedFileWriter;
 
   constructor(
     dataDir: string,
     private readonly clock: Clock,
-    private readonly debounceMs = 1000,
+    debounceMs = 1000,
     /** Called when a background (timer) save fails; flush() rejects instead. */
-    private readonly onError?: (err: unknown) => void,
+    onError?: (err: unknown) => void,
   ) {
     this.file = blocksFilePath(dataDir);
+    this.writer = new DebouncedFileWriter(this.file, clock, debounceMs, onError);
+  }
+
+  /** The error of the last background save, cleared by the next successful one. */
+  get lastError(): unknown {
+    return this.writer.lastError;
+  }
+
+  set lastError(err: unknown) {
+    this.writer.lastError = err;
   }
 
   scheduleSave(getSnapshot: () => StoredBlock[]): void {
-    this.getSnapshot = getSnapshot;
-    if (this.timer !== undefined) return;
-    this.timer = this.clock.setTimer(this.debounceMs, () => {
-      this.timer = undefined;
-      this.save().catch((err: unknown) => {
-        this.lastError = err;
-        this.onError?.(err);
-      });
-    });
+    this.writer.schedule(() => serializeBlocks(getSnapshot(), this.clock.now()));
   }
 
   /** Write a pending save now and wait for every write started so far. Rejects if that write fails. */
-  async flush(): Promise<void> {
-    if (this.timer !== undefined) {
-      this.clock.clearTimer(this.timer);
-      this.timer = undefined;
-      await this.save();
-      return;
-    }
-    await this.writing.catch(() => undefined);
-  }
-
-  private save(): Promise<void> {
-    const get = this.getSnapshot;
-    this.getSnapshot = undefined;
-    if (get === undefined) return this.writing.catch(() => undefined);
-    let text: string;
-    try {
-      text = serializeBlocks(get(), this.clock.now());
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const write = writeFileAtomic(this.file, text).then(() => {
-      this.lastError = undefined;
-    });
-    this.writing = write;
-    return write;
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 }

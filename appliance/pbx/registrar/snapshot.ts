@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../platform/atomic-write';
-import type { Clock, TimerHandle } from '../../sip/clock';
+import { DebouncedFileWriter } from '../../platform/debounced-file';
+import type { Clock } from '../../sip/clock';
 import type { Endpoint, Flow, TransportName } from '../../sip/transport/flow';
 import type { Binding, ContactParam } from './location-store';
 
@@ -21,10 +21,7 @@ interface RegistrationsDocument {
 }
 
 export class RegistrationSnapshot {
-  private readonly file: string;
-  private timer: TimerHandle | undefined;
-  private source: (() => readonly Binding[]) | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writer: DebouncedFileWriter;
 
   /**
    * `onError` hears about failed background saves (a scheduled save has no caller to
@@ -33,41 +30,20 @@ export class RegistrationSnapshot {
   constructor(
     dataDir: string,
     private readonly clock: Clock,
-    private readonly debounceMs = 1000,
-    private readonly onError: (err: unknown) => void = () => {},
+    debounceMs = 1000,
+    onError: (err: unknown) => void = () => {},
   ) {
-    this.file = path.join(dataDir, REGISTRATIONS_FILE);
+    this.writer = new DebouncedFileWriter(path.join(dataDir, REGISTRATIONS_FILE), clock, debounceMs, onError);
   }
 
   /** Save `getBindings()` after the debounce delay; calls in between share one write. */
   scheduleSave(getBindings: () => readonly Binding[]): void {
-    this.source = getBindings;
-    if (this.timer !== undefined) return;
-    this.timer = this.clock.setTimer(this.debounceMs, () => {
-      this.timer = undefined;
-      this.save().catch((err: unknown) => this.onError(err));
-    });
+    this.writer.schedule(() => serializeRegistrations(getBindings(), this.clock.now()));
   }
 
   /** Write a pending save now and wait for every write to finish (before shutdown). */
-  async flush(): Promise<void> {
-    if (this.timer !== undefined) {
-      this.clock.clearTimer(this.timer);
-      this.timer = undefined;
-      await this.save();
-      return;
-    }
-    await this.writing.catch(() => undefined);
-  }
-
-  private save(): Promise<void> {
-    const getBindings = this.source;
-    this.source = undefined;
-    if (getBindings === undefined) return this.writing;
-    const text = serializeRegistrations(getBindings(), this.clock.now());
-    const write = writeFileAtomic(this.file, text);
-    this.writing = write.catch(() => undefined);
-    return write;
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 }
 
