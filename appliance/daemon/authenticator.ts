@@ -149,6 +149,3 @@ export class Authenticator {
     }
   }
 }
-
-/** No accounts: every credential names an unknown user. The registrar replaces this. */
-export const NO_ACCOUNTS: AccountLookup = { find: () => undefined };

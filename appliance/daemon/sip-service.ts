@@ -10,7 +10,7 @@ import type { Channel, TransportError } from '../sip/transaction/channel';
 import type { InviteServerTransaction } from '../sip/transaction/invite-server';
 import { TransactionLayer, type ServerTransaction, type TransactionCore } from '../sip/transaction/layer';
 import type { NonInviteServerTransaction } from '../sip/transaction/non-invite-server';
-import { formatEndpoint, type Flow } from '../sip/transport/flow';
+import { formatEndpoint, hostLiteral, isReliable, type Flow } from '../sip/transport/flow';
 import type { SipTransportLayer } from '../sip/transport/transport-layer';
 import { VERSION } from '../version';
 import type { Extension } from '../config/schema';
@@ -132,7 +132,7 @@ export class SipService implements TransactionCore {
     const { flow } = binding;
     const base = { contact: binding.contact, transport: flow.transport, source: formatEndpoint(flow.remote) };
     const local = this.options.transport.localEndpoint(flow.transport, flow.local.address.includes(':') ? 6 : 4) ?? flow.local;
-    const host = local.address.includes(':') ? `[${local.address}]` : local.address;
+    const host = hostLiteral(local.address);
     const request: SipRequest = {
       kind: 'request',
       method: 'OPTIONS',
@@ -316,7 +316,7 @@ export class SipService implements TransactionCore {
     const transport = this.options.transport;
     const make = (): FlowChannel => ({
       flow,
-      reliable: flow.transport !== 'UDP',
+      reliable: isReliable(flow.transport),
       transport: flow.transport,
       send: (message) =>
         message.kind === 'response' ? transport.sendResponse(message, flow) : transport.sendRequest(message, flow.transport, flow.remote),

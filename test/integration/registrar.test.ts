@@ -29,6 +29,22 @@ function legacyClientDataDir(): string {
   return dir;
 }
 
+/** A daemon on a legacy-client data dir with the nine lines, stopped and removed in `after`. */
+function legacyClientDaemon(): { start(): Promise<RunningDaemon> } {
+  let d: RunningDaemon | undefined;
+  after(async () => {
+    await d?.stop();
+    if (d) rmSync(d.dataDir, { recursive: true, force: true });
+  });
+  return {
+    async start() {
+      d = await startDaemon({ dataDir: legacyClientDataDir() });
+      addExtensions(d);
+      return d;
+    },
+  };
+}
+
 function addExtensions(d: RunningDaemon): void {
   for (const n of [...GOOD, BAD]) {
     const r = cli(d.dataDir, 'ext', 'add', n, '--password', password(n), '--name', `Line ${n}`);
@@ -72,14 +88,10 @@ function sippGateway(d: RunningDaemon, transport: 'u1' | 't1'): { ok: number; fa
 
 for (const transport of ['u1', 't1'] as const) {
   describe(`an FXS gateway on one ${transport === 'u1' ? 'UDP socket' : 'TCP connection'} (SIPp)`, () => {
+    const daemon = legacyClientDaemon();
     let d: RunningDaemon;
     before(async () => {
-      d = await startDaemon({ dataDir: legacyClientDataDir() });
-      addExtensions(d);
-    });
-    after(async () => {
-      await d?.stop();
-      rmSync(d.dataDir, { recursive: true, force: true });
+      d = await daemon.start();
     });
 
     test('the 8 good lines register and refresh; only (address, line 9) is blocked', async () => {
@@ -180,14 +192,10 @@ describe('the same gateway over ONE TLS connection (SHA-256 digest)', () => {
 });
 
 describe('attack tools and the IP black/white list', () => {
+  const daemon = legacyClientDaemon();
   let d: RunningDaemon;
   before(async () => {
-    d = await startDaemon({ dataDir: legacyClientDataDir() });
-    addExtensions(d);
-  });
-  after(async () => {
-    await d?.stop();
-    rmSync(d.dataDir, { recursive: true, force: true });
+    d = await daemon.start();
   });
 
   test('svwar finds no extension', () => {

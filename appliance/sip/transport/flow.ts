@@ -23,7 +23,7 @@ export function isReliable(transport: TransportName): boolean {
 }
 
 export function formatEndpoint(e: Endpoint): string {
-  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+  return `${hostLiteral(e.address)}:${e.port}`;
 }
 
 /** Host part as it goes into a Via or URI: IPv6 literals get brackets. */
