@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { defaultConfig } from '../config/schema';
+import { defaultConfig, defaultForward } from '../config/schema';
 import { startControlServer, type ControlServer } from '../control/server';
 import { FakeBackend, memoryLogger, type LogEntry } from '../control/testing/fake-backend';
+import { cdrToCsv } from '../pbx/cdr/csv';
 import { displayWidth, renderTable } from './commands/common';
 import { runCli } from './run';
 
@@ -67,8 +68,10 @@ describe('edgesip CLI against the control server', () => {
       maxContacts: 3,
       enabled: true,
       allowedNetworks: ['192.0.2.0/24', '2001:db8::/32'],
+      forward: defaultForward(),
       hasSecret: true,
     });
+    assert.equal(backend.inputs.at(-1)?.forward, undefined, 'no forwarding option, no forward field');
     assert.equal(backend.inputs.at(-1)?.password, 'blue-fox-1001x');
 
     const s = await cli(['ext', 'add', '1002', '--password-stdin', '--disabled'], { stdin: 'from-stdin-pass\nsecond line\n' });
@@ -87,16 +90,17 @@ describe('edgesip CLI against the control server', () => {
     assert.equal(r.err, '');
     const lines = r.out.trimEnd().split('\n');
     assert.equal(lines.length, 4);
-    assert.match(lines[0] as string, /^NUMBER +NAME +ENABLED +MAX CONTACTS +PASSWORD SET +ALLOWED NETWORKS$/);
+    assert.match(lines[0] as string, /^NUMBER +NAME +ENABLED +MAX CONTACTS +PASSWORD SET +ALLOWED NETWORKS +FORWARD$/);
     const starts = columnStarts(lines[0] as string);
     const row = lines.find((l) => l.startsWith('1001')) as string;
     assert.equal(row.slice(starts[1], starts[2]).trim(), 'Front desk');
     assert.equal(row.slice(starts[2], starts[3]).trim(), 'yes');
     assert.equal(row.slice(starts[3], starts[4]).trim(), '3');
-    assert.equal(row.slice(starts[5]), '192.0.2.0/24,2001:db8::/32');
+    assert.equal(row.slice(starts[5], starts[6]).trim(), '192.0.2.0/24,2001:db8::/32');
+    assert.equal(row.slice(starts[6]), '-', 'no forwarding');
     const off = lines.find((l) => l.startsWith('1002')) as string;
     assert.equal(off.slice(starts[2], starts[3]).trim(), 'no');
-    assert.equal(off.slice(starts[5]), 'any');
+    assert.equal(off.slice(starts[5], starts[6]).trim(), 'any');
 
     const j = await cli(['ext', 'list', '--json']);
     assert.equal(j.code, 0);
@@ -116,6 +120,54 @@ describe('edgesip CLI against the control server', () => {
 
     assert.deepEqual(await cli(['ext', 'remove', 'lab.7']), { code: 0, out: 'extension lab.7 removed\n', err: '' });
     assert.equal(backend.extensions.has('lab.7'), false);
+  });
+
+  test('ext add and set with forwarding; list shows it compactly, --json in full', async () => {
+    const set = await cli(['ext', 'set', '1002', '--forward-always', '102', '--forward-busy', '103', '--forward-noanswer', '104', '--noanswer-timeout', '15']);
+    assert.deepEqual(set, { code: 0, out: 'extension 1002 updated\n', err: '' });
+    assert.deepEqual(backend.inputs.at(-1), { forward: { always: '102', busy: '103', noAnswer: '104', noAnswerSeconds: 15 } });
+    assert.deepEqual(backend.extensions.get('1002')?.forward, { always: '102', busy: '103', noAnswer: '104', unavailable: '', noAnswerSeconds: 15 });
+
+    const list = await cli(['ext', 'list']);
+    const lines = list.out.trimEnd().split('\n');
+    const starts = columnStarts(lines[0] as string);
+    const row = lines.find((l) => l.startsWith('1002')) as string;
+    assert.equal(row.slice(starts[6]), 'always→102 busy→103 noanswer→104/15s');
+    const json = await cli(['ext', 'list', '--json']);
+    const views = JSON.parse(json.out) as { number: string; forward: unknown }[];
+    assert.deepEqual(views.find((v) => v.number === '1002')?.forward, backend.extensions.get('1002')?.forward);
+
+    // "off" and "" turn a case off; the options not given keep their value.
+    assert.equal((await cli(['ext', 'set', '1002', '--forward-always', 'off', '--forward-busy=', '--forward-unavailable', '+8613800138000'])).code, 0);
+    assert.deepEqual(backend.inputs.at(-1), { forward: { always: '', busy: '', unavailable: '+8613800138000' } });
+    assert.deepEqual(backend.extensions.get('1002')?.forward, { always: '', busy: '', noAnswer: '104', unavailable: '+8613800138000', noAnswerSeconds: 15 });
+    const after = (await cli(['ext', 'list'])).out.split('\n').find((l) => l.startsWith('1002')) as string;
+    assert.equal(after.slice(starts[6]), 'noanswer→104/15s unavailable→+8613800138000');
+
+    const added = await cli(['ext', 'add', '1003', '--password', 'fwd-pass-1003', '--forward-noanswer', '*97#']);
+    assert.equal(added.code, 0, added.err);
+    assert.deepEqual(backend.extensions.get('1003')?.forward, { ...defaultForward(), noAnswer: '*97#' });
+    assert.deepEqual(await cli(['ext', 'remove', '1003']), { code: 0, out: 'extension 1003 removed\n', err: '' });
+  });
+
+  test('forwarding refusals name the option; a bad timeout is a usage error', async () => {
+    const self = await cli(['ext', 'set', '1002', '--forward-busy', '1002']);
+    assert.deepEqual(self, { code: 1, out: '', err: 'edgesip: refused: --forward-busy: must not forward to itself\n' });
+    const target = await cli(['ext', 'set', '1002', '--forward-always', 'a b']);
+    assert.equal(target.code, 1);
+    assert.match(target.err, /^edgesip: refused: --forward-always: must be '' \(off\), an extension number or a dialled number/);
+    const range = await cli(['ext', 'set', '1002', '--noanswer-timeout', '3']);
+    assert.deepEqual(range, { code: 1, out: '', err: 'edgesip: refused: --noanswer-timeout: must be an integer from 5 to 300\n' });
+    const usage = await cli(['ext', 'set', '1002', '--noanswer-timeout', 'soon']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /option --noanswer-timeout needs a whole number, not "soon"/);
+    const missing = await cli(['ext', 'set', '1002', '--forward-busy']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /option --forward-busy needs a value/);
+    assert.equal(backend.extensions.get('1002')?.forward.busy, '', 'nothing changed');
+    const help = await cli(['ext', 'set', '--help']);
+    assert.match(help.out, /--forward-noanswer TARGET/);
+    assert.match(help.out, /edgesip ext set 101 --forward-always 102 --forward-busy 103 --forward-noanswer 104 --noanswer-timeout 15/);
   });
 
   test('refusals by the daemon exit 1 and name the option at fault', async () => {
@@ -165,6 +217,21 @@ describe('edgesip CLI against the control server', () => {
       [['blocks', 'remove'], /missing argument: KEY/],
       [['frobnicate'], /unknown command: frobnicate/],
       [['--verbose', 'ext', 'list'], /unknown option: --verbose/],
+      [['calls', 'extra'], /unexpected argument: extra/],
+      [['calls', '--all'], /unknown option: --all/],
+      [['cdr'], /missing subcommand after "cdr"/],
+      [['cdr', 'show'], /unknown subcommand: cdr show/],
+      [['cdr', 'list', 'extra'], /unexpected argument: extra/],
+      [['cdr', 'list', '--since', 'yesterday'], /option --since needs a date \(2026-11-26\).*not "yesterday"/],
+      [['cdr', 'list', '--since', '7w'], /option --since needs a date/],
+      [['cdr', 'list', '--until', '2024-05-01T10:00'], /option --until: "2024-05-01T10:00" needs a time zone/],
+      [['cdr', 'list', '--since', '2024-02-30'], /option --since needs a date/],
+      [['cdr', 'list', '--limit', '0'], /option --limit needs a number from 1 to 100000, not "0"/],
+      [['cdr', 'list', '--limit', '100001'], /option --limit needs a number from 1 to 100000/],
+      [['cdr', 'list', '--limit', 'lots'], /option --limit needs a number/],
+      [['cdr', 'list', '--since', '2024-05-02', '--until', '2024-05-01'], /--until must be later than --since/],
+      [['cdr', 'export', '--limit', '5'], /unknown option: --limit/],
+      [['cdr', 'export', '--output'], /option --output needs a value/],
     ];
     for (const [args, expected] of cases) {
       const r = await cli(args);
@@ -179,13 +246,29 @@ describe('edgesip CLI against the control server', () => {
   });
 
   test('--help per command group', async () => {
-    for (const args of [['ext', '--help'], ['ext', 'add', '--help'], ['reg', '--help'], ['acl', 'help'], ['acl', 'remove', '-h'], ['blocks', '--help'], ['config', '--help'], ['--help']]) {
+    for (const args of [
+      ['ext', '--help'],
+      ['ext', 'add', '--help'],
+      ['reg', '--help'],
+      ['acl', 'help'],
+      ['acl', 'remove', '-h'],
+      ['blocks', '--help'],
+      ['config', '--help'],
+      ['calls', '--help'],
+      ['calls', 'help'],
+      ['cdr', '--help'],
+      ['cdr', 'list', '--help'],
+      ['cdr', 'export', '-h'],
+      ['--help'],
+    ]) {
       const r = await cli(args);
       assert.equal(r.code, 0, args.join(' '));
       assert.match(r.out, /^usage: edgesip/, args.join(' '));
       assert.equal(r.err, '');
     }
     assert.match((await cli(['ext', '--help'])).out, /--password-stdin/);
+    assert.match((await cli(['cdr', '--help'])).out, /cdr export \[--since T\] \[--until T\] \[--output FILE\]/);
+    assert.match((await cli(['--help'])).out, /calls .*\n.*cdr list\|export/);
   });
 
   test('reg list', async () => {
@@ -237,6 +320,106 @@ describe('edgesip CLI against the control server', () => {
     assert.deepEqual(await cli(['blocks', 'remove', '198.51.100.7|1001']), { code: 1, out: '', err: 'edgesip: no block 198.51.100.7|1001 (it may have expired)\n' });
   });
 
+  test('calls: active calls as a table, --json, and when there are none', async () => {
+    const r = await cli(['calls']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    const [header, first, second] = r.out.trimEnd().split('\n') as [string, string, string];
+    assert.match(header, /^ID +CALLER +DIALLED +TARGET +STATE +DURATION +FORWARDED$/);
+    const starts = columnStarts(header);
+    const col = (row: string, i: number): string => row.slice(starts[i], starts[i + 1]).trim();
+    assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => col(first, i)), ['c-7', '1001', '1002', '1003', 'talking', '2m05s']);
+    assert.equal(first.slice(starts[6]), '1002>1003 (busy)');
+    assert.deepEqual([0, 3, 4, 5].map((i) => col(second, i)), ['c-8', '1001', 'ringing', '0s']);
+    assert.equal(second.slice(starts[6]), '-');
+    assert.deepEqual(await cli(['calls', 'list']), r, '"calls list" is the same');
+    assert.equal((await cli(['calls', '--json'])).out, `${JSON.stringify(backend.calls)}\n`);
+
+    const zh = await cli(['calls'], { env: ZH });
+    assert.match(zh.out, /^编号 +主叫 +被叫 +当前目标 +状态 +时长 +转移\n/);
+    assert.match(zh.out, /通话中 +2m05s +1002>1003 \(遇忙\)/);
+
+    const saved = backend.calls;
+    backend.calls = [];
+    assert.deepEqual(await cli(['calls']), { code: 0, out: '', err: 'no active calls\n' });
+    assert.deepEqual(await cli(['calls'], { env: ZH }), { code: 0, out: '', err: '没有进行中的通话\n' });
+    assert.deepEqual(await cli(['calls', '--json']), { code: 0, out: '[]\n', err: '' });
+    backend.calls = saved;
+  });
+
+  test('cdr list: table, --since/--until (dates, date-times, time ago), --limit, --json', async () => {
+    const r = await cli(['cdr', 'list']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.deepEqual(backend.cdrQueries.at(-1), { limit: 50 }, 'list asks for the last 50 by default');
+    const [header, ...rows] = r.out.trimEnd().split('\n') as [string, ...string[]];
+    assert.match(header, /^START +CALLER +DIALLED +ANSWERED BY +RESULT +SIP +DURATION +FORWARDED$/);
+    assert.equal(rows.length, 3);
+    const starts = columnStarts(header);
+    const col = (row: string, i: number): string => row.slice(starts[i], starts[i + 1]).trim();
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((i) => col(rows[0] as string, i)), ['2024-04-30T09:00:00.000Z', '1001', '1002', '1003', 'answered', '200', '2m00s']);
+    assert.equal((rows[0] as string).slice(starts[7]), '1002>1003 (no answer)');
+    assert.deepEqual([3, 4, 5, 6].map((i) => col(rows[1] as string, i)), ['-', 'no answer', '480', '0s']);
+    assert.equal(col(rows[2] as string, 6), '1h01m05s');
+
+    const ids = async (args: string[]): Promise<string[]> => {
+      const j = await cli(['cdr', 'list', '--json', ...args]);
+      assert.equal(j.code, 0, j.err);
+      return (JSON.parse(j.out) as { id: string }[]).map((x) => x.id);
+    };
+    assert.deepEqual(await ids(['--since', '2024-05-01', '--until', '2024-05-01T09:30:00Z']), ['r-2']);
+    assert.deepEqual(backend.cdrQueries.at(-1), { since: Date.parse('2024-05-01T00:00:00Z'), until: Date.parse('2024-05-01T09:30:00Z'), limit: 50 });
+    assert.deepEqual(await ids(['--since=2024-05-01T17:00:00+08:00']), ['r-3']);
+    assert.equal(backend.cdrQueries.at(-1)?.since, Date.parse('2024-05-01T09:00:00Z'));
+    assert.deepEqual(await ids(['--limit', '1']), ['r-3']);
+
+    // A time ago is counted back from now by the CLI.
+    for (const [ago, ms] of [['30m', 1_800_000], ['24h', 86_400_000], ['7d', 604_800_000]] as const) {
+      const before = Date.now();
+      assert.deepEqual(await ids(['--since', ago]), []);
+      const since = backend.cdrQueries.at(-1)?.since as number;
+      assert.ok(since >= before - ms && since <= Date.now() - ms, `${ago}: ${since}`);
+    }
+
+    const limited = await cli(['cdr', 'list', '--limit', '2']);
+    assert.equal(limited.code, 0);
+    assert.equal(limited.out.trimEnd().split('\n').length, 3);
+    assert.equal(limited.err, 'showing the most recent 2 calls; use --limit or --since for more\n');
+    assert.equal((await cli(['cdr', 'list', '--json', '--limit', '1'])).out, `${JSON.stringify(backend.cdrs.slice(2))}\n`);
+    assert.deepEqual(await cli(['cdr', 'list', '--since', '2030-01-01']), { code: 0, out: '', err: 'no call records\n' });
+
+    const zh = await cli(['cdr', 'list'], { env: ZH });
+    assert.match(zh.out, /^开始时间 +主叫 +被叫 +接听方 +结果 +SIP +时长 +转移\n/);
+    assert.match(zh.out, /已接听 .*1002>1003 \(无应答\)/);
+    assert.match(zh.out, /无应答 +480/);
+  });
+
+  test('cdr export: every matching call as CSV, to stdout or to a file', async () => {
+    const r = await cli(['cdr', 'export']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.deepEqual(backend.cdrQueries.at(-1), {}, 'no limit');
+    assert.equal(r.out, cdrToCsv(backend.cdrs));
+    assert.match(r.out, /^id,call_id,caller,caller_name,callee,answered_by,forwarded,route,start,answer,end,duration_s,disposition,sip_code,ended_by\r\n/);
+    assert.match(r.out, /\r\nr-2,b2@192\.0\.2\.11,1002,"Lee, ""Boss""",1001,,,local,/);
+
+    const since = await cli(['cdr', 'export', '--since', '2024-05-01', '--output', '-']);
+    assert.equal(since.out, cdrToCsv(backend.cdrs.slice(1)));
+
+    const file = join(dir, 'calls.csv');
+    const w = await cli(['cdr', 'export', '--until', '2024-05-01', '--output', file]);
+    assert.deepEqual(w, { code: 0, out: `1 call records written to ${file}\n`, err: '' });
+    assert.equal(readFileSync(file, 'utf8'), cdrToCsv(backend.cdrs.slice(0, 1)));
+    assert.equal(statSync(file).mode & 0o007, 0, 'not readable by everyone');
+    const zh = await cli(['cdr', 'export', '--output', file], { env: ZH });
+    assert.deepEqual(zh, { code: 0, out: `已将 3 条通话记录写入 ${file}\n`, err: '' });
+
+    const bad = await cli(['cdr', 'export', '--output', join(dir, 'no-such-dir', 'x.csv')]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.out, '');
+    assert.match(bad.err, /^edgesip: cannot write .*x\.csv: ENOENT\n$/);
+  });
+
   test('a daemon failure (500) exits 1 with its generic message', async () => {
     const r = await cli(['blocks', 'remove', 'boom']);
     assert.deepEqual(r, { code: 1, out: '', err: 'edgesip: edgesipd failed to do it: internal error; see the edgesip' + 'd log\n' });
@@ -246,13 +429,17 @@ describe('edgesip CLI against the control server', () => {
     const list = await cli(['ext', 'list'], { env: ZH });
     assert.equal(list.code, 0);
     const lines = list.out.trimEnd().split('\n');
-    assert.match(lines[0] as string, /^号码 +名称 +启用 +最大联系地址数 +已设密码 +允许的网络$/);
+    assert.match(lines[0] as string, /^号码 +名称 +启用 +最大联系地址数 +已设密码 +允许的网络 +呼叫转移$/);
     // Wide characters count two columns: the cells line up under the header on a terminal.
     const header = lines[0] as string;
     const row = lines.find((l) => l.startsWith('1001')) as string;
     const nameCol = displayWidth(header.slice(0, header.indexOf('名称')));
     assert.equal(displayWidth(row.slice(0, row.indexOf('Desk'))), nameCol);
     assert.match(row, /是/);
+    const forwarded = lines.find((l) => l.startsWith('1002')) as string;
+    assert.match(forwarded, / 无应答→104\/15秒 不可达→\+8613800138000$/);
+    const help = await cli(['ext', '--help'], { env: ZH });
+    assert.match(help.out, /--forward-busy 目标 +分机忙时转移/);
 
     assert.deepEqual(await cli(['acl', 'add', 'white', '203.0.113.0/24'], { env: ZH }), { code: 0, out: '已将 203.0.113.0/24 加入白名单\n', err: '' });
     assert.deepEqual(await cli(['ext', 'remove', '9999'], { env: ZH }), { code: 1, out: '', err: 'edgesip: 分机 9999 不存在\n' });
@@ -279,7 +466,16 @@ describe('edgesip CLI without a daemon', () => {
   test('every daemon command exits 3 when nothing listens', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgesip-cli-'));
     try {
-      for (const args of [['ext', 'list'], ['ext', 'add', '1001', '--password', 'good-pass-1001'], ['reg', 'list', '--json'], ['acl', 'list'], ['blocks', 'remove', '192.0.2.1']]) {
+      for (const args of [
+        ['ext', 'list'],
+        ['ext', 'add', '1001', '--password', 'good-pass-1001'],
+        ['reg', 'list', '--json'],
+        ['acl', 'list'],
+        ['blocks', 'remove', '192.0.2.1'],
+        ['calls'],
+        ['cdr', 'list', '--since', '7d'],
+        ['cdr', 'export'],
+      ]) {
         const r = await run(['--data-dir', dir, ...args]);
         assert.equal(r.code, 3, args.join(' '));
         assert.equal(r.out, '');

@@ -9,6 +9,8 @@
 import { VERSION } from '../version';
 import { aclCommand } from './commands/acl';
 import { blocksCommand } from './commands/blocks';
+import { callsCommand } from './commands/calls';
+import { cdrCommand } from './commands/cdr';
 import { CommandFailure, DEFAULT_DATA_DIR, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError, type CliContext, type CliIo } from './commands/common';
 import { configCommand } from './commands/config';
 import { extCommand } from './commands/ext';
@@ -22,6 +24,8 @@ const GROUPS: Record<string, (args: string[], ctx: CliContext) => Promise<number
   reg: regCommand,
   acl: aclCommand,
   blocks: blocksCommand,
+  calls: callsCommand,
+  cdr: cdrCommand,
   config: configCommand,
 };
 

@@ -18,6 +18,38 @@ export interface Extension {
   enabled: boolean;
   /** CIDRs the extension may register and call from; empty means anywhere. */
   allowedNetworks: string[];
+  forward: ForwardSettings;
+}
+
+/** Call forwarding of one extension. */
+export interface ForwardSettings {
+  /** Targets: '' = off, else an extension number or a dialled number. */
+  always: string;
+  busy: string;
+  noAnswer: string;
+  unavailable: string;
+  /** Ring time before "no answer" forwarding, seconds. */
+  noAnswerSeconds: number;
+}
+
+/** The cases with a target in ForwardSettings, in the order they are shown and checked. */
+export const FORWARD_KINDS = ['always', 'busy', 'noAnswer', 'unavailable'] as const;
+export type ForwardKind = (typeof FORWARD_KINDS)[number];
+
+export const NO_ANSWER_SECONDS = { min: 5, max: 300, default: 20 } as const;
+
+/** Forwarding off in every case. */
+export function defaultForward(): ForwardSettings {
+  return { always: '', busy: '', noAnswer: '', unavailable: '', noAnswerSeconds: NO_ANSWER_SECONDS.default };
+}
+
+export interface CallsConfig {
+  /** Forwarding hops one call may take before it is refused (482). */
+  maxForwardHops: number;
+  /** A call that rings this long without answer or forwarding ends with 480. */
+  maxRingSeconds: number;
+  /** Call records older than this are deleted. */
+  cdrRetentionDays: number;
 }
 
 export interface GuardConfig {
@@ -36,8 +68,11 @@ export interface GuardConfig {
   addressBlockSeconds: number;
 }
 
+/** The current config format; older files are migrated when loaded (store.ts). */
+export const CONFIG_VERSION = 3;
+
 export interface EdgesipConfig {
-  version: 2;
+  version: typeof CONFIG_VERSION;
   /** Interface language; later also the default of trunk Request-URI parameters. */
   language: Language;
   sip: {
@@ -80,11 +115,12 @@ export interface EdgesipConfig {
   guard: GuardConfig;
   /** IP black/white list (CIDR). Black: dropped unanswered. White: never blocked, still authenticated. */
   acl: { white: string[]; black: string[] };
+  calls: CallsConfig;
 }
 
 export function defaultConfig(): EdgesipConfig {
   return {
-    version: 2,
+    version: CONFIG_VERSION,
     language: 'en',
     sip: {
       listen: ['0.0.0.0', '::'],
@@ -110,7 +146,12 @@ export function defaultConfig(): EdgesipConfig {
       addressBlockSeconds: 3600,
     },
     acl: { white: [], black: [] },
+    calls: defaultCalls(),
   };
+}
+
+export function defaultCalls(): CallsConfig {
+  return { maxForwardHops: 5, maxRingSeconds: 120, cdrRetentionDays: 90 };
 }
 
 export interface ConfigProblem {
@@ -210,7 +251,30 @@ const displayName: Check = (v, path, problems) => {
   }
 };
 
+/** A number as dialled from a phone: digits, * and #, with an optional leading +. */
+export const DIALLED_NUMBER = /^\+?[0-9*#]{1,32}$/;
+
+export const FORWARD_TARGET_REASON = "must be '' (off), an extension number or a dialled number (digits, * and #, optional leading +)";
+export const FORWARD_SELF_REASON = 'must not forward to itself';
+
+/** True for a valid forwarding target ('' means off). Whether it exists is only known at call time. */
+export function isForwardTarget(s: string): boolean {
+  return s === '' || EXTENSION_NUMBER.test(s) || DIALLED_NUMBER.test(s);
+}
+
+const forwardTarget: Check = (v, path, problems) => {
+  if (typeof v !== 'string' || !isForwardTarget(v)) problems.push({ path, reason: FORWARD_TARGET_REASON });
+};
+
 type Shape = { [key: string]: Check | Shape };
+
+const FORWARD: Shape = {
+  always: forwardTarget,
+  busy: forwardTarget,
+  noAnswer: forwardTarget,
+  unavailable: forwardTarget,
+  noAnswerSeconds: integer(NO_ANSWER_SECONDS.min, NO_ANSWER_SECONDS.max),
+};
 
 const EXTENSION: Shape = {
   number: extensionNumber,
@@ -218,11 +282,12 @@ const EXTENSION: Shape = {
   maxContacts: integer(1, 20),
   enabled: bool,
   allowedNetworks: cidrs,
+  forward: FORWARD,
 };
 
 const SHAPE: Shape = {
   version: (v, path, problems) => {
-    if (v !== 2) problems.push({ path, reason: 'must be 2 (files of version 1 are migrated when loaded)' });
+    if (v !== CONFIG_VERSION) problems.push({ path, reason: `must be ${CONFIG_VERSION} (files of versions 1 and 2 are migrated when loaded)` });
   },
   language: oneOf('en', 'zh-CN'),
   sip: {
@@ -253,6 +318,11 @@ const SHAPE: Shape = {
     addressBlockSeconds: integer(1, 31536000),
   },
   acl: { white: cidrs, black: cidrs },
+  calls: {
+    maxForwardHops: integer(1, 20),
+    maxRingSeconds: integer(10, 600),
+    cdrRetentionDays: integer(1, 3650),
+  },
 };
 
 function walk(shape: Shape, value: unknown, path: string, problems: ConfigProblem[]): void {
@@ -275,6 +345,26 @@ function walk(shape: Shape, value: unknown, path: string, problems: ConfigProble
   }
 }
 
+/**
+ * Forwarding targets equal to the extension's own number: such a call would loop back
+ * to the phone it came from. Reads defensively, the document may be malformed.
+ */
+function selfForwards(value: unknown, problems: ConfigProblem[]): void {
+  const extensions = isRecord(value) ? value.extensions : undefined;
+  if (!Array.isArray(extensions)) return;
+  extensions.forEach((ext: unknown, i) => {
+    if (!isRecord(ext) || typeof ext.number !== 'string' || !isRecord(ext.forward)) return;
+    const forward = ext.forward;
+    for (const kind of FORWARD_KINDS) {
+      if (forward[kind] === ext.number) problems.push({ path: `extensions[${i}].forward.${kind}`, reason: FORWARD_SELF_REASON });
+    }
+  });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
@@ -283,6 +373,8 @@ function join(path: string, key: string): string {
 export function validateConfig(value: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   walk(SHAPE, value, '', problems);
+  // Reported along with shape problems: it concerns fields that are well-formed each.
+  selfForwards(value, problems);
   const v = value as EdgesipConfig;
   if (problems.length === 0) {
     if (v.sip.port === v.sip.tlsPort) problems.push({ path: 'sip.tlsPort', reason: 'must differ from sip.port' });

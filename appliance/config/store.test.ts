@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultConfig } from './schema';
-import { ConfigError, loadConfig, saveConfig } from './store';
+import { defaultConfig, defaultForward } from './schema';
+import { ConfigError, loadConfig, migrate, saveConfig } from './store';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'edgesip-config-'));
@@ -64,19 +64,83 @@ test('the loaded config is frozen: nothing can change the running one by acciden
   }
 });
 
-test('a version 1 file is migrated to version 2 with defaults, the old one kept beside it', () => {
+test('a version 1 file is migrated to version 3 with defaults, the old one kept as config.json.v1', () => {
   const dir = tempDir();
   try {
-    const v2 = defaultConfig();
-    const v1 = { version: 1, language: 'zh-CN', sip: v2.sip, tls: v2.tls, log: v2.log };
+    const current = defaultConfig();
+    const v1 = { version: 1, language: 'zh-CN', sip: { ...current.sip, digestAlgorithms: undefined }, tls: current.tls, log: current.log };
     const text = JSON.stringify(v1);
     writeFileSync(join(dir, 'config.json'), text);
     const { config } = loadConfig(dir);
-    assert.equal(config.version, 2);
+    assert.equal(config.version, 3);
     assert.equal(config.language, 'zh-CN', 'existing settings are kept');
-    assert.deepEqual(config.guard, v2.guard);
+    assert.deepEqual(config.sip.digestAlgorithms, current.sip.digestAlgorithms);
+    assert.deepEqual(config.guard, current.guard);
+    assert.deepEqual(config.calls, current.calls);
     assert.equal(readFileSync(join(dir, 'config.json.v1'), 'utf8'), text);
-    assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).version, 2);
+    assert.equal(existsSync(join(dir, 'config.json.v2')), false, 'one backup, named after the version read');
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), config);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A version 2 document: today's defaults without forwarding and calls. */
+function version2(extensions: unknown[]): Record<string, unknown> {
+  const { calls: _calls, ...rest } = defaultConfig();
+  return { ...rest, version: 2, extensions };
+}
+
+test('a version 2 file is migrated to version 3: forwarding off, calls defaults, the old one kept as config.json.v2', () => {
+  const dir = tempDir();
+  try {
+    const ext = { number: '101', displayName: 'Desk', maxContacts: 2, enabled: false, allowedNetworks: ['192.0.2.0/24'] };
+    const text = JSON.stringify(version2([ext, { ...ext, number: '102' }]), null, 2);
+    writeFileSync(join(dir, 'config.json'), text);
+    const { config } = loadConfig(dir);
+    assert.equal(config.version, 3);
+    assert.deepEqual(config.extensions, [
+      { ...ext, forward: defaultForward() },
+      { ...ext, number: '102', forward: defaultForward() },
+    ]);
+    assert.deepEqual(config.calls, { maxForwardHops: 5, maxRingSeconds: 120, cdrRetentionDays: 90 });
+    assert.equal(readFileSync(join(dir, 'config.json.v2'), 'utf8'), text);
+    assert.equal(statSync(join(dir, 'config.json.v2')).mode & 0o777, 0o600);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), config);
+    // Loaded again: already current, nothing rewritten.
+    const rewritten = readFileSync(join(dir, 'config.json'), 'utf8');
+    assert.deepEqual(loadConfig(dir).config, config);
+    assert.equal(readFileSync(join(dir, 'config.json'), 'utf8'), rewritten);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('migration keeps forwarding and calls already present, and fills only what lacks them', () => {
+  const forward = { ...defaultForward(), busy: '102' };
+  const doc = { ...version2([{ number: '101', forward }, { number: '102' }, 'junk']), calls: { maxForwardHops: 2 } };
+  const migrated = migrate(doc) as Record<string, any>;
+  assert.equal(migrated.version, 3);
+  assert.deepEqual(migrated.extensions, [{ number: '101', forward }, { number: '102', forward: defaultForward() }, 'junk']);
+  assert.deepEqual(migrated.calls, { maxForwardHops: 2 });
+  const current = defaultConfig();
+  assert.equal(migrate(current), current, 'a current document is returned as is');
+  assert.equal(migrate(null), null);
+});
+
+test('an invalid version 2 file is refused and left untouched, without a backup', () => {
+  const dir = tempDir();
+  try {
+    const doc = version2([{ number: '101', displayName: 'Desk', maxContacts: 99, enabled: true, allowedNetworks: [] }]);
+    const text = JSON.stringify(doc);
+    writeFileSync(join(dir, 'config.json'), text);
+    assert.throws(() => loadConfig(dir), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems, [{ path: 'extensions[0].maxContacts', reason: 'must be an integer from 1 to 20' }]);
+      return true;
+    });
+    assert.equal(readFileSync(join(dir, 'config.json'), 'utf8'), text);
+    assert.equal(existsSync(join(dir, 'config.json.v2')), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -88,8 +152,8 @@ test('saveConfig writes only a valid candidate', () => {
     loadConfig(dir);
     const before = readFileSync(join(dir, 'config.json'), 'utf8');
     const bad = structuredClone(defaultConfig());
-    bad.extensions.push({ number: '100', displayName: 'A', maxContacts: 3, enabled: true, allowedNetworks: [] });
-    bad.extensions.push({ number: '100', displayName: 'B', maxContacts: 3, enabled: true, allowedNetworks: ['10.0.0.0/33'] });
+    bad.extensions.push({ number: '100', displayName: 'A', maxContacts: 3, enabled: true, allowedNetworks: [], forward: defaultForward() });
+    bad.extensions.push({ number: '100', displayName: 'B', maxContacts: 3, enabled: true, allowedNetworks: ['10.0.0.0/33'], forward: defaultForward() });
     assert.throws(() => saveConfig(dir, bad), (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       assert.deepEqual(err.problems.map((p) => p.path).sort(), ['extensions[1].allowedNetworks[0]', 'extensions[1].number']);

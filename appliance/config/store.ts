@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write';
-import { defaultConfig, validateConfig, type ConfigProblem, type EdgesipConfig } from './schema';
+import { defaultCalls, defaultConfig, defaultForward, validateConfig, type ConfigProblem, type EdgesipConfig } from './schema';
 
 /** A config file that cannot be used. The file is left exactly as it is. */
 export class ConfigError extends Error {
@@ -45,23 +45,46 @@ export function loadConfig(dataDir: string): { config: EdgesipConfig; created: b
   const problems = validateConfig(migrated);
   if (problems.length > 0) throw new ConfigError(file, problems);
   if (migrated !== parsed) {
-    // Keep the old file beside the new one: a downgrade can still read it.
-    writeFileAtomicSync(`${file}.v1`, text, { mode: 0o600 });
+    // Keep the old file beside the new one (config.json.v<old version>): a downgrade can still read it.
+    writeFileAtomicSync(`${file}.v${(parsed as { version: number }).version}`, text, { mode: 0o600 });
     writeFileAtomicSync(file, `${JSON.stringify(migrated, null, 2)}\n`, { mode: 0o600 });
   }
   return { config: deepFreeze(migrated as EdgesipConfig), created: false, file };
 }
 
+type Doc = Record<string, unknown>;
+
 /**
- * Bring an older config document to the current version. Version 1 (the first
- * release) had no registrar, extensions, guard or acl sections and no
- * sip.digestAlgorithms: they get defaults.
- * Anything that is not a recognisable old version is returned as is for validation.
+ * One step per old version, each to the next: a file of any old version goes through
+ * every later step, so a step is written once and never revisited.
+ */
+const MIGRATIONS: Readonly<Record<number, (old: Doc) => Doc>> = {
+  1: fromVersion1,
+  2: fromVersion2,
+};
+
+/**
+ * Bring an older config document to the current version. Anything that is not a
+ * recognisable old version is returned as is for validation; an old one is returned as
+ * a new object (the caller compares identities to know whether to rewrite the file).
  */
 export function migrate(doc: unknown): unknown {
-  if (typeof doc !== 'object' || doc === null || (doc as { version?: unknown }).version !== 1) return doc;
+  let current = doc;
+  for (;;) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return current;
+    const version = (current as Doc).version;
+    const step = typeof version === 'number' && Object.prototype.hasOwnProperty.call(MIGRATIONS, version) ? MIGRATIONS[version] : undefined;
+    if (step === undefined) return current;
+    current = step(current as Doc);
+  }
+}
+
+/**
+ * Version 1 (the first release) had no registrar, extensions, guard or acl sections and
+ * no sip.digestAlgorithms: they get defaults.
+ */
+function fromVersion1(old: Doc): Doc {
   const defaults = defaultConfig();
-  const old = doc as Record<string, unknown>;
   return {
     ...old,
     version: 2,
@@ -71,6 +94,22 @@ export function migrate(doc: unknown): unknown {
     guard: old.guard ?? defaults.guard,
     acl: old.acl ?? defaults.acl,
   };
+}
+
+/** Version 2 had no call forwarding and no calls section: forwarding off, default limits. */
+function fromVersion2(old: Doc): Doc {
+  return {
+    ...old,
+    version: 3,
+    // A malformed list or entry is left for validation to report with its path.
+    extensions: Array.isArray(old.extensions) ? old.extensions.map(withForward) : old.extensions,
+    calls: old.calls ?? defaultCalls(),
+  };
+}
+
+function withForward(ext: unknown): unknown {
+  if (typeof ext !== 'object' || ext === null || Array.isArray(ext) || 'forward' in ext) return ext;
+  return { ...ext, forward: defaultForward() };
 }
 
 /**

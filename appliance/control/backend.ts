@@ -3,6 +3,17 @@
  * HTTP layer (server.ts) only validates input, calls it and renders the result, so the
  * CLI and (later) the web admin share one code path.
  */
+import type { ActiveCallView, CallRecord } from '../pbx/cdr/record';
+
+export type { ActiveCallView, CallDisposition, CallRecord, ForwardHop, ForwardReason } from '../pbx/cdr/record';
+
+/** `GET /v1/cdr`: calls whose start is in [since, until) (epoch ms), the last `limit` of them. */
+export interface CdrListQuery {
+  since?: number;
+  until?: number;
+  limit?: number;
+}
+import type { ForwardSettings } from '../config/schema';
 
 export interface ExtensionView {
   number: string;
@@ -10,6 +21,7 @@ export interface ExtensionView {
   maxContacts: number;
   enabled: boolean;
   allowedNetworks: string[];
+  forward: ForwardSettings;
   /** True when a secret is stored for it (the secret itself never leaves the daemon). */
   hasSecret: boolean;
 }
@@ -22,6 +34,8 @@ export interface ExtensionInput {
   maxContacts?: number;
   enabled?: boolean;
   allowedNetworks?: string[];
+  /** Merged over the current settings on change; over the defaults (all off) on creation. */
+  forward?: Partial<ForwardSettings>;
 }
 
 export interface RegistrationView {
@@ -114,4 +128,8 @@ export interface AdminBackend {
   removeAcl(list: AclList, cidr: string): Promise<AclView>;
   listBlocks(): BlockView[];
   removeBlock(key: string): Promise<void>;
+  /** Calls ringing or connected now. */
+  listCalls(): ActiveCallView[];
+  /** Finished calls, sorted by start ascending. */
+  listCdrs(q: CdrListQuery): CallRecord[];
 }

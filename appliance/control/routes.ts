@@ -4,12 +4,14 @@
  */
 import type { AdminBackend } from './backend';
 import { HttpError } from './http-json';
-import { checkAclList, checkBlockKey, checkCidr, checkNumber, parseAclEntry, parseExtensionChange, parseNewExtension } from './validate';
+import { checkAclList, checkBlockKey, checkCidr, checkNumber, parseAclEntry, parseCdrQuery, parseExtensionChange, parseNewExtension } from './validate';
 
 export interface RouteContext {
   backend: AdminBackend;
   /** Decoded path parameters. */
   params: Record<string, string>;
+  /** The query string of the request target (routes that take none ignore it). */
+  query: URLSearchParams;
   /** Reads and parses the JSON body (only routes that take one call it). */
   body(): Promise<unknown>;
 }
@@ -96,6 +98,14 @@ export const ROUTES: readonly Route[] = [
       },
     },
   },
+  {
+    pattern: ['v1', 'calls'],
+    methods: { GET: async ({ backend }) => ({ status: 200, body: backend.listCalls() }) },
+  },
+  {
+    pattern: ['v1', 'cdr'],
+    methods: { GET: async (ctx) => ({ status: 200, body: ctx.backend.listCdrs(parseCdrQuery(ctx.query)) }) },
+  },
 ];
 
 export type RouteMatch =
@@ -107,6 +117,14 @@ export type RouteMatch =
 export function pathOf(target: string): string {
   const end = target.search(/[?#]/);
   return end === -1 ? target : target.slice(0, end);
+}
+
+/** The query string of a request target (without '?' and fragment) as parameters. */
+export function queryOf(target: string): URLSearchParams {
+  const start = target.search(/[?#]/);
+  if (start === -1 || target[start] === '#') return new URLSearchParams();
+  const hash = target.indexOf('#', start);
+  return new URLSearchParams(target.slice(start + 1, hash === -1 ? undefined : hash));
 }
 
 /**

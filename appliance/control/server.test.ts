@@ -5,10 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { BlockView, ExtensionView } from './backend';
+import type { ActiveCallView, BlockView, CallRecord, ExtensionView } from './backend';
 import { controlRequest, ControlClientError } from './client';
 import { startControlServer, ControlSocketError, type ControlServer } from './server';
 import { FakeBackend, memoryLogger, type LogEntry } from './testing/fake-backend';
+import { queryOf } from './routes';
+import { parseIsoInstant } from './validate';
 
 interface RawReply {
   status: number;
@@ -83,6 +85,7 @@ describe('control server', () => {
       maxContacts: 3,
       enabled: true,
       allowedNetworks: ['192.0.2.0/24', '2001:db8::/32'],
+      forward: { always: '', busy: '', noAnswer: '', unavailable: '', noAnswerSeconds: 20 },
       hasSecret: true,
     });
     assert.equal(backend.inputs.at(-1)?.password, 'correct horse 9');
@@ -158,6 +161,38 @@ describe('control server', () => {
     assert.deepEqual((ok.body as ExtensionView).allowedNetworks, []);
   });
 
+  test('forwarding: set on add, merged on change, each field checked by name', async () => {
+    const added = await call('POST', '/v1/extensions', { number: '5001', password: 'fwd-pass-5001', forward: { busy: '5002', noAnswerSeconds: 15 } });
+    assert.equal(added.status, 201);
+    assert.deepEqual((added.body as ExtensionView).forward, { always: '', busy: '5002', noAnswer: '', unavailable: '', noAnswerSeconds: 15 });
+    assert.deepEqual(backend.inputs.at(-1)?.forward, { busy: '5002', noAnswerSeconds: 15 });
+
+    const changed = await call('PATCH', '/v1/extensions/5001', { forward: { always: '+8613800138000', noAnswer: '*97#' } });
+    assert.equal(changed.status, 200);
+    assert.deepEqual((changed.body as ExtensionView).forward, { always: '+8613800138000', busy: '5002', noAnswer: '*97#', unavailable: '', noAnswerSeconds: 15 });
+    assert.deepEqual(backend.inputs.at(-1), { forward: { always: '+8613800138000', noAnswer: '*97#' } }, 'only the fields given reach the backend');
+    const cleared = await call('PATCH', '/v1/extensions/5001', { forward: { always: '', busy: 'front-desk' } });
+    assert.deepEqual((cleared.body as ExtensionView).forward, { always: '', busy: 'front-desk', noAnswer: '*97#', unavailable: '', noAnswerSeconds: 15 });
+
+    const seen = backend.inputs.length;
+    const base = { number: '5003', password: 'fwd-pass-5003' };
+    await refused('POST', '/v1/extensions', { ...base, forward: '5002' }, 400, 'forward', /must be an object/);
+    await refused('POST', '/v1/extensions', { ...base, forward: ['5002'] }, 400, 'forward', /must be an object/);
+    await refused('POST', '/v1/extensions', { ...base, forward: { sometimes: '5002' } }, 400, 'forward.sometimes', /unknown field "sometimes"/);
+    await refused('POST', '/v1/extensions', { ...base, forward: { busy: 5002 } }, 400, 'forward.busy', /must be a string/);
+    await refused('POST', '/v1/extensions', { ...base, forward: { always: 'a b' } }, 400, 'forward.always', /extension number or a dialled number/);
+    await refused('POST', '/v1/extensions', { ...base, forward: { noAnswer: '+' } }, 400, 'forward.noAnswer');
+    await refused('POST', '/v1/extensions', { ...base, forward: { unavailable: '1'.repeat(33) } }, 400, 'forward.unavailable');
+    await refused('POST', '/v1/extensions', { ...base, forward: { busy: '5003' } }, 400, 'forward.busy', /must not forward to itself/);
+    await refused('POST', '/v1/extensions', { ...base, forward: { noAnswerSeconds: 4 } }, 400, 'forward.noAnswerSeconds', /5 to 300/);
+    await refused('POST', '/v1/extensions', { ...base, forward: { noAnswerSeconds: 301 } }, 400, 'forward.noAnswerSeconds', /5 to 300/);
+    await refused('POST', '/v1/extensions', { ...base, forward: { noAnswerSeconds: '20' } }, 400, 'forward.noAnswerSeconds');
+    await refused('PATCH', '/v1/extensions/5001', { forward: { noAnswer: '5001' } }, 400, 'forward.noAnswer', /must not forward to itself/);
+    await refused('PATCH', '/v1/extensions/5001', { forward: { noAnswerSeconds: 2.5 } }, 400, 'forward.noAnswerSeconds');
+    await refused('PATCH', '/v1/extensions/5001', { forward: {} }, 400, '(body)', /nothing to change/);
+    assert.equal(backend.inputs.length, seen, 'nothing invalid reached the backend');
+  });
+
   test('registrations are listed', async () => {
     const res = await call('GET', '/v1/registrations');
     assert.equal(res.status, 200);
@@ -196,6 +231,57 @@ describe('control server', () => {
     assert.deepEqual((backend.listBlocks()).map((b) => b.key), ['203.0.113.9']);
     await refused('DELETE', `/v1/blocks/${encodeURIComponent('198.51.100.7|1001')}`, undefined, 404, 'key');
     await refused('DELETE', '/v1/blocks/a%0Ab', undefined, 400, 'key');
+  });
+
+  test('active calls are listed', async () => {
+    const res = await call('GET', '/v1/calls');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body as ActiveCallView[], backend.calls);
+  });
+
+  test('call records: since (inclusive), until (exclusive), limit (the most recent)', async () => {
+    const ids = async (query: string): Promise<string[]> => {
+      const res = await call('GET', `/v1/cdr${query}`);
+      assert.equal(res.status, 200, `${query}: ${JSON.stringify(res.body)}`);
+      return (res.body as CallRecord[]).map((r) => r.id);
+    };
+    assert.deepEqual(await ids(''), ['r-1', 'r-2', 'r-3']);
+    assert.deepEqual(backend.cdrQueries.at(-1), {});
+    assert.deepEqual((await call('GET', '/v1/cdr')).body, backend.cdrs);
+    assert.deepEqual(await ids('?since=2024-05-01'), ['r-2', 'r-3']);
+    assert.deepEqual(backend.cdrQueries.at(-1), { since: Date.parse('2024-05-01T00:00:00Z') });
+    assert.deepEqual(await ids('?since=2024-05-01T08:00:00Z'), ['r-2', 'r-3']);
+    assert.deepEqual(await ids('?since=2024-05-01T17:00:00%2B08:00'), ['r-3']);
+    assert.deepEqual(backend.cdrQueries.at(-1), { since: Date.parse('2024-05-01T09:00:00Z') });
+    // An unencoded '+' (a space once decoded) in the offset is understood.
+    assert.deepEqual(await ids('?since=2024-05-01T17:00:00+08:00'), ['r-3']);
+    assert.deepEqual(await ids('?since=2024-04-30T22:00-10:00&until=2024-05-01T09:30:00.000Z'), ['r-2']);
+    assert.deepEqual(await ids('?until=2024-05-01T09:30:00Z'), ['r-1', 'r-2']);
+    assert.deepEqual(await ids('?limit=1'), ['r-3']);
+    assert.deepEqual(backend.cdrQueries.at(-1), { limit: 1 });
+    assert.deepEqual(await ids('?until=2024-05-01T09:00:00Z&limit=1'), ['r-2']);
+    assert.deepEqual(await ids('?limit=100000&since=2030-01-01'), []);
+  });
+
+  test('call record queries are validated, naming the parameter', async () => {
+    const seen = backend.cdrQueries.length;
+    await refused('GET', '/v1/cdr?since=yesterday', undefined, 400, 'since', /ISO 8601 date/);
+    await refused('GET', '/v1/cdr?since=', undefined, 400, 'since', /ISO 8601/);
+    await refused('GET', '/v1/cdr?since=2024-02-30', undefined, 400, 'since', /no such date/);
+    await refused('GET', '/v1/cdr?since=2024-13-01', undefined, 400, 'since', /no such date/);
+    await refused('GET', '/v1/cdr?until=2024-05-01T10:00', undefined, 400, 'until', /time zone/);
+    await refused('GET', '/v1/cdr?until=2024-05-01T24:00:00Z', undefined, 400, 'until', /time of day/);
+    await refused('GET', '/v1/cdr?until=2024-05-01T10:00:00%2B25:00', undefined, 400, 'until', /offset/);
+    await refused('GET', '/v1/cdr?since=2024-05-01&until=2024-05-01', undefined, 400, 'until', /after since/);
+    await refused('GET', '/v1/cdr?since=1714521600000', undefined, 400, 'since');
+    for (const limit of ['0', '100001', 'abc', '1.5', '-1', '', '0000001x']) {
+      await refused('GET', `/v1/cdr?limit=${limit}`, undefined, 400, 'limit', /1 to 100000/);
+    }
+    await refused('GET', '/v1/cdr?from=2024-05-01', undefined, 400, 'from', /unknown query parameter/);
+    await refused('GET', '/v1/cdr?since=2024-05-01&since=2024-05-02', undefined, 400, 'since', /more than once/);
+    assert.equal(backend.cdrQueries.length, seen, 'nothing invalid reached the backend');
+    assert.equal((await rawRequest(socketPath, 'POST', '/v1/cdr', '{}')).status, 405);
+    assert.equal((await rawRequest(socketPath, 'DELETE', '/v1/calls')).status, 405);
   });
 
   test('unknown routes are 404, wrong methods 405 with Allow', async () => {
@@ -325,3 +411,29 @@ async function makeDeadSocket(socketPath: string): Promise<void> {
   const script = `const s=require('net').createServer();s.listen(${JSON.stringify(socketPath)},()=>process.kill(process.pid,'SIGKILL'));`;
   spawnSync(process.execPath, ['-e', script]);
 }
+
+test('parseIsoInstant: dates are 00:00 UTC, date-times need a zone', () => {
+  const ms = (text: string): number | string => {
+    const r = parseIsoInstant(text);
+    return r.ok ? r.ms : r.reason;
+  };
+  assert.equal(ms('2026-11-26'), Date.parse('2026-11-26T00:00:00Z'));
+  assert.equal(ms('2026-11-26T08:30Z'), Date.parse('2026-11-26T08:30:00Z'));
+  assert.equal(ms('2026-11-26T08:30:15.25Z'), Date.parse('2026-11-26T08:30:15.250Z'));
+  assert.equal(ms('2026-11-26t08:30:15.123456z'), Date.parse('2026-11-26T08:30:15.123Z'));
+  assert.equal(ms('2026-11-26T16:30:00+08:00'), Date.parse('2026-11-26T08:30:00Z'));
+  assert.equal(ms('2026-11-26T01:00:00-05:30'), Date.parse('2026-11-26T06:30:00Z'));
+  assert.equal(ms('2024-02-29'), Date.parse('2024-02-29T00:00:00Z'));
+  assert.match(String(ms('2026-11-26T08:30:00')), /time zone/);
+  assert.match(String(ms('2025-02-29')), /no such date/);
+  for (const bad of ['', '2026-11-2', '26-11-2026', '2026/11/26', '2026-11-26 08:30Z', '2026-11-26T8:30Z', 'now', '2026-11-26T08:30:00+0800']) {
+    assert.equal(parseIsoInstant(bad).ok, false, bad);
+  }
+});
+
+test('queryOf: the query string of a request target', () => {
+  assert.equal(queryOf('/v1/cdr?since=2024-05-01&limit=5').get('limit'), '5');
+  assert.equal(queryOf('/v1/cdr?since=2024-05-01T10:00%2B08:00#x').get('since'), '2024-05-01T10:00+08:00');
+  assert.equal([...queryOf('/v1/cdr').keys()].length, 0);
+  assert.equal([...queryOf('/v1/cdr#a?b=1').keys()].length, 0);
+});

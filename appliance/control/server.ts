@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect } from 'node:net';
 import { AdminError, type AdminBackend } from './backend';
 import { HttpError, readJson, sendJson, type ApiErrorBody } from './http-json';
-import { matchRoute, pathOf } from './routes';
+import { matchRoute, pathOf, queryOf } from './routes';
 
 export interface ControlLogger {
   info(obj: object, msg: string): void;
@@ -162,6 +162,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, backend: AdminB
     const result = await match.handler({
       backend,
       params: match.params,
+      query: queryOf(req.url ?? '/'),
       body: () => {
         bodyRead = true;
         return readJson(req);

@@ -3,8 +3,17 @@
  * naming the field at fault (the API's field names, e.g. `maxContacts`,
  * `allowedNetworks[1]`); the first problem found is reported.
  */
-import { EXTENSION_NUMBER, isCidr } from '../config/schema';
-import { AdminError, type AclList, type ExtensionInput } from './backend';
+import {
+  EXTENSION_NUMBER,
+  FORWARD_KINDS,
+  FORWARD_SELF_REASON,
+  FORWARD_TARGET_REASON,
+  isCidr,
+  isForwardTarget,
+  NO_ANSWER_SECONDS,
+  type ForwardSettings,
+} from '../config/schema';
+import { AdminError, type AclList, type CdrListQuery, type ExtensionInput } from './backend';
 import { BODY_FIELD } from './http-json';
 
 type Fields = Record<string, unknown>;
@@ -103,7 +112,41 @@ export function checkBlockKey(v: unknown): string {
   return v;
 }
 
-const EXTENSION_FIELDS = ['number', 'displayName', 'password', 'maxContacts', 'enabled', 'allowedNetworks'] as const;
+const FORWARD_FIELDS = [...FORWARD_KINDS, 'noAnswerSeconds'] as const;
+
+/** A forwarding target of extension `number` ('' = off); field e.g. `forward.busy`. */
+export function checkForwardTarget(v: unknown, field: string, number: string | undefined): string {
+  if (typeof v !== 'string') invalid(field, 'must be a string');
+  if (!isForwardTarget(v)) invalid(field, FORWARD_TARGET_REASON);
+  // A forward to itself would ring the same phones again (schema rule, checked early for a clear field).
+  if (number !== undefined && v === number) invalid(field, FORWARD_SELF_REASON);
+  return v;
+}
+
+export function checkNoAnswerSeconds(v: unknown, field = 'forward.noAnswerSeconds'): number {
+  const { min, max } = NO_ANSWER_SECONDS;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) invalid(field, `must be an integer from ${min} to ${max}`);
+  return v;
+}
+
+/** `forward` of an add or change body: any subset of the settings, each checked. */
+export function checkForward(v: unknown, number: string | undefined): Partial<ForwardSettings> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) invalid('forward', 'must be an object');
+  const obj = v as Fields;
+  for (const key of Object.keys(obj)) {
+    if (!(FORWARD_FIELDS as readonly string[]).includes(key)) {
+      invalid(`forward.${key}`, `unknown field "${key}"; expected one of ${FORWARD_FIELDS.join(', ')}`);
+    }
+  }
+  const out: Partial<ForwardSettings> = {};
+  for (const kind of FORWARD_KINDS) {
+    if (obj[kind] !== undefined) out[kind] = checkForwardTarget(obj[kind], `forward.${kind}`, number);
+  }
+  if (obj.noAnswerSeconds !== undefined) out.noAnswerSeconds = checkNoAnswerSeconds(obj.noAnswerSeconds);
+  return out;
+}
+
+const EXTENSION_FIELDS = ['number', 'displayName', 'password', 'maxContacts', 'enabled', 'allowedNetworks', 'forward'] as const;
 
 /** Optional fields shared by creation and change, in the order they are checked. */
 function optionalExtensionFields(obj: Fields, number: string | undefined, out: ExtensionInput): void {
@@ -112,6 +155,7 @@ function optionalExtensionFields(obj: Fields, number: string | undefined, out: E
   if (obj.maxContacts !== undefined) out.maxContacts = checkMaxContacts(obj.maxContacts);
   if (obj.enabled !== undefined) out.enabled = checkEnabled(obj.enabled);
   if (obj.allowedNetworks !== undefined) out.allowedNetworks = checkNetworks(obj.allowedNetworks);
+  if (obj.forward !== undefined) out.forward = checkForward(obj.forward, number);
 }
 
 /** Body of POST /v1/extensions: number and password required. */
@@ -133,7 +177,11 @@ export function parseExtensionChange(number: string, body: unknown): ExtensionIn
   if (obj.number !== undefined && obj.number !== number) invalid('number', 'cannot be changed (remove the extension and add it again)');
   const out: ExtensionInput = {};
   optionalExtensionFields(obj, number, out);
-  if (Object.keys(out).length === 0) invalid(BODY_FIELD, 'nothing to change: give at least one of displayName, password, maxContacts, enabled, allowedNetworks');
+  // An empty `forward` changes nothing either: drop it so the check below sees that.
+  if (out.forward !== undefined && Object.keys(out.forward).length === 0) delete out.forward;
+  if (Object.keys(out).length === 0) {
+    invalid(BODY_FIELD, 'nothing to change: give at least one of displayName, password, maxContacts, enabled, allowedNetworks, forward');
+  }
   return out;
 }
 
@@ -145,4 +193,69 @@ export function parseAclEntry(body: unknown): { list: AclList; cidr: string } {
   const list = checkAclList(obj.list);
   if (obj.cidr === undefined) invalid('cidr', 'is required');
   return { list, cidr: checkCidr(obj.cidr) };
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))?)?$/;
+
+export type IsoInstant = { ok: true; ms: number } | { ok: false; reason: string };
+
+/**
+ * An ISO 8601 date (`2026-11-26`, meaning 00:00 UTC) or date-time with its zone
+ * (`2026-11-26T08:30:00Z`, `2026-11-26T16:30+08:00`, seconds and fraction optional) as
+ * epoch ms. A date-time without zone is refused: the daemon's zone is not the user's.
+ */
+export function parseIsoInstant(text: string): IsoInstant {
+  const m = ISO_INSTANT.exec(text);
+  const bad = { ok: false, reason: 'must be an ISO 8601 date (2026-11-26) or date-time with a zone (2026-11-26T08:30:00Z, 2026-11-26T16:30:00+08:00)' } as const;
+  if (!m) return bad;
+  const num = (i: number): number => (m[i] === undefined ? 0 : Number(m[i]));
+  const [year, month, day, hour, minute, second] = [num(1), num(2), num(3), num(4), num(5), num(6)];
+  const hasTime = m[4] !== undefined;
+  if (hasTime && m[8] === undefined && m[9] === undefined) {
+    return { ok: false, reason: 'needs a time zone: end it with Z (UTC) or an offset such as +08:00' };
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (month < 1 || month > 12 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return { ok: false, reason: `has no such date: ${m[1]}-${m[2]}-${m[3]}` };
+  if (hour > 23 || minute > 59 || second > 59) return { ok: false, reason: 'has no such time of day' };
+  const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  let offsetMin = 0;
+  if (m[9] !== undefined) {
+    const oh = num(10);
+    const om = num(11);
+    if (oh > 23 || om > 59) return { ok: false, reason: 'has an impossible zone offset' };
+    offsetMin = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  date.setUTCHours(hour, minute, second, millis);
+  return { ok: true, ms: date.getTime() - offsetMin * 60_000 };
+}
+
+export const CDR_LIMIT_MAX = 100_000;
+const CDR_PARAMS = ['since', 'until', 'limit'] as const;
+
+/** The query of GET /v1/cdr: since, until (ISO, see parseIsoInstant), limit (1..100000). */
+export function parseCdrQuery(query: URLSearchParams): CdrListQuery {
+  const seen = new Set<string>();
+  for (const name of query.keys()) {
+    if (!(CDR_PARAMS as readonly string[]).includes(name)) invalid(name, `unknown query parameter "${name}"; expected one of ${CDR_PARAMS.join(', ')}`);
+    if (seen.has(name)) invalid(name, 'is given more than once');
+    seen.add(name);
+  }
+  const out: CdrListQuery = {};
+  for (const name of ['since', 'until'] as const) {
+    let v = query.get(name);
+    if (v === null) continue;
+    // An unencoded "+08:00" arrives as " 08:00" ('+' means space in a query): take it back.
+    v = v.replace(/^(\d{4}-\d{2}-\d{2}[Tt][\d:.]+) (\d{2}:\d{2})$/, '$1+$2');
+    const parsed = parseIsoInstant(v);
+    if (!parsed.ok) invalid(name, parsed.reason);
+    out[name] = parsed.ms;
+  }
+  if (out.since !== undefined && out.until !== undefined && out.until <= out.since) invalid('until', 'must be after since');
+  const limit = query.get('limit');
+  if (limit !== null) {
+    if (!/^\d{1,6}$/.test(limit) || Number(limit) < 1 || Number(limit) > CDR_LIMIT_MAX) invalid('limit', `must be an integer from 1 to ${CDR_LIMIT_MAX}`);
+    out.limit = Number(limit);
+  }
+  return out;
 }

@@ -1,5 +1,16 @@
-import { AdminError, type PingResult, type AclList, type AdminBackend, type ExtensionInput, type ExtensionView, type RegistrationView } from '../control/backend';
-import type { EdgesipConfig, Extension } from '../config/schema';
+import {
+  AdminError,
+  type ActiveCallView,
+  type CallRecord,
+  type CdrListQuery,
+  type PingResult,
+  type AclList,
+  type AdminBackend,
+  type ExtensionInput,
+  type ExtensionView,
+  type RegistrationView,
+} from '../control/backend';
+import { defaultForward, type EdgesipConfig, type Extension, type ForwardSettings } from '../config/schema';
 import { ConfigError, saveConfig } from '../config/store';
 import type { SecretStore } from '../pbx/accounts/secret-store';
 import type { Guard } from '../pbx/guard/guard';
@@ -21,6 +32,10 @@ export interface AdminBackendDeps {
   clock: Clock;
   /** Sends OPTIONS to one contact over its flow (the SIP service). */
   ping(binding: Binding): Promise<PingResult>;
+  /** The calls in progress (the B2BUA); none listed when absent. */
+  calls?: { list(): ActiveCallView[] };
+  /** The call detail records (pbx/cdr/cdr-log.ts CdrLog); none listed when absent. */
+  cdr?: { query(q: CdrListQuery): CallRecord[] };
 }
 
 /**
@@ -46,6 +61,7 @@ export class DaemonAdminBackend implements AdminBackend {
       maxContacts: input.maxContacts ?? 3,
       enabled: input.enabled ?? true,
       allowedNetworks: input.allowedNetworks ?? [],
+      forward: mergeForward(defaultForward(), input.forward),
     };
     this.apply({ ...this.d.config.current, extensions: [...this.d.config.current.extensions, ext] });
     // The config names the extension first; without a secret it cannot authenticate,
@@ -66,6 +82,7 @@ export class DaemonAdminBackend implements AdminBackend {
       ...(input.maxContacts !== undefined ? { maxContacts: input.maxContacts } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
       ...(input.allowedNetworks !== undefined ? { allowedNetworks: input.allowedNetworks } : {}),
+      forward: mergeForward(old.forward, input.forward),
     };
     this.apply({ ...this.d.config.current, extensions: this.d.config.current.extensions.map((e) => (e.number === number ? ext : e)) });
     if (input.password) this.d.secrets.set(number, input.password);
@@ -73,6 +90,8 @@ export class DaemonAdminBackend implements AdminBackend {
     return this.view(ext);
   }
 
+  // Forwards of other extensions that name this one stay as they are: a forward to a
+  // missing extension is allowed and fails at call time (the admin may re-add it).
   async removeExtension(number: string): Promise<void> {
     if (!this.find(number)) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no extension ${number}`, 'number');
     this.apply({ ...this.d.config.current, extensions: this.d.config.current.extensions.filter((e) => e.number !== number) });
@@ -132,12 +151,20 @@ export class DaemonAdminBackend implements AdminBackend {
     if (!this.d.guard.remove(key)) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no block ${key}`, 'key');
   }
 
+  listCalls(): ActiveCallView[] {
+    return this.d.calls?.list() ?? [];
+  }
+
+  listCdrs(q: CdrListQuery): CallRecord[] {
+    return this.d.cdr?.query(q) ?? [];
+  }
+
   private find(number: string): Extension | undefined {
     return this.d.config.current.extensions.find((e) => e.number === number);
   }
 
   private view(e: Extension): ExtensionView {
-    return { ...e, allowedNetworks: [...e.allowedNetworks], hasSecret: this.d.secrets.has(e.number) };
+    return { ...e, allowedNetworks: [...e.allowedNetworks], forward: { ...e.forward }, hasSecret: this.d.secrets.has(e.number) };
   }
 
   private apply(candidate: EdgesipConfig): void {
@@ -151,4 +178,18 @@ export class DaemonAdminBackend implements AdminBackend {
       throw err;
     }
   }
+}
+
+/**
+ * The settings given over `base`: only the fields present change, so
+ * `ext set --forward-busy X` leaves the other cases alone.
+ */
+function mergeForward(base: ForwardSettings, change: Partial<ForwardSettings> = {}): ForwardSettings {
+  return {
+    always: change.always ?? base.always,
+    busy: change.busy ?? base.busy,
+    noAnswer: change.noAnswer ?? base.noAnswer,
+    unavailable: change.unavailable ?? base.unavailable,
+    noAnswerSeconds: change.noAnswerSeconds ?? base.noAnswerSeconds,
+  };
 }

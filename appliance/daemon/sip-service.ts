@@ -3,12 +3,16 @@ import type { Clock } from '../sip/clock';
 import type { SipLogger } from '../sip/logger';
 import { createResponse, newCallId, newTag } from '../sip/message/build';
 import { newBranch } from '../sip/transaction/match';
-import type { Binding } from '../pbx/registrar/location-store';
+import type { Binding, LocationStore } from '../pbx/registrar/location-store';
+import { B2bua } from '../pbx/calls/b2bua';
+import type { CallNetwork } from '../pbx/calls/call';
+import type { CallRecord } from '../pbx/cdr/record';
 import type { PingResult } from '../control/backend';
-import { getHeader, type Header, type SipRequest, type SipResponse } from '../sip/message/message';
+import { getHeader, type Header, type SipMessage, type SipRequest, type SipResponse } from '../sip/message/message';
 import type { Channel, TransportError } from '../sip/transaction/channel';
 import type { InviteServerTransaction } from '../sip/transaction/invite-server';
-import { TransactionLayer, type ServerTransaction, type TransactionCore } from '../sip/transaction/layer';
+import { TransactionLayer, type ClientTransaction, type ClientTransactionUser, type ServerTransaction, type TransactionCore } from '../sip/transaction/layer';
+import { DEFAULT_T1, DEFAULT_T2 } from '../sip/transaction/timers';
 import type { NonInviteServerTransaction } from '../sip/transaction/non-invite-server';
 import { formatEndpoint, hostLiteral, isReliable, type Flow } from '../sip/transport/flow';
 import type { SipTransportLayer } from '../sip/transport/transport-layer';
@@ -32,6 +36,15 @@ export interface SipServiceOptions {
   secrets: SecretLookup;
   guard: Guard;
   registrar: Registrar;
+  /** Where calls find the phones of an extension. */
+  locations: Pick<LocationStore, 'bindings'>;
+  /** Where finished calls are recorded (the CDR log). */
+  records?: { append(record: CallRecord): void };
+  /**
+   * Our address as a peer sees it, for Via and Contact, when the socket is bound to a
+   * wildcard (platform/local-address.ts); loopback when absent.
+   */
+  localAddressFor?: (remote: string) => string;
   maxServerTransactions?: number;
 }
 
@@ -49,8 +62,10 @@ const MAX_SERVER_TRANSACTIONS = 20_000;
 
 /** What this release serves; Allow/Supported/Accept are derived from it. */
 export const CAPABILITIES: Capabilities = {
-  allow: ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER'],
-  supported: [],
+  allow: ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'UPDATE', 'INFO'],
+  // RFC 4028 session timers are relayed and enforced (pbx/calls/call.ts); 100rel is
+  // deliberately absent (pbx/calls/relay.ts says why).
+  supported: ['timer'],
   accept: ['application/sdp'],
 };
 
@@ -63,6 +78,7 @@ const SERVER: Header = { name: 'Server', value: `EdgeSIP/${VERSION}` };
  * status the RFC calls for. The registrar and the B2BUA plug in here.
  */
 export class SipService implements TransactionCore {
+  readonly calls: B2bua;
   private readonly transactions: TransactionLayer;
   private readonly auth: Authenticator;
   private readonly streamChannels = new Map<number, FlowChannel>();
@@ -81,6 +97,17 @@ export class SipService implements TransactionCore {
     const accounts = { find: (user: string) => (this.extension(user) ? options.secrets.get(user) : undefined) };
     this.auth = new Authenticator(options.realm, randomBytes(32), options.clock, accounts, {
       algorithms: options.config.current.sip.digestAlgorithms,
+    });
+    this.calls = new B2bua({
+      clock: options.clock,
+      logger: options.logger,
+      net: this.callNetwork(),
+      directory: {
+        extension: (number) => this.extension(number),
+        bindings: (aor) => options.locations.bindings(aor),
+        limits: () => options.config.current.calls,
+      },
+      records: options.records,
     });
   }
 
@@ -121,6 +148,33 @@ export class SipService implements TransactionCore {
 
   close(): void {
     this.transactions.close();
+  }
+
+  /** Our host for Via and Contact on a flow: the local address, resolved when it is a wildcard. */
+  private localHost(flow: Flow): string {
+    const address = flow.local.address;
+    if (address !== '0.0.0.0' && address !== '::') return hostLiteral(address);
+    return hostLiteral(this.options.localAddressFor?.(flow.remote.address) ?? (flow.remote.address.includes(':') ? '::1' : '127.0.0.1'));
+  }
+
+  /** Our listening port for a transport (a stream flow's local port may be the phone's connection). */
+  private localPort(flow: Flow): number {
+    return this.options.transport.localEndpoint(flow.transport, flow.local.address.includes(':') ? 6 : 4)?.port ?? flow.local.port;
+  }
+
+  private callNetwork(): CallNetwork {
+    return {
+      sendRequest: (request: SipRequest, flow: Flow, user: ClientTransactionUser): ClientTransaction =>
+        this.transactions.sendRequest(request, this.channelFor(flow), user),
+      send: (message: SipMessage, flow: Flow) => this.channelFor(flow).send(message),
+      via: (flow) => `SIP/2.0/${flow.transport} ${this.localHost(flow)}:${this.localPort(flow)};rport`,
+      contact: (flow) => {
+        const transport = flow.transport === 'UDP' ? '' : `;transport=${flow.transport.toLowerCase()}`;
+        return `<sip:edgesip@${this.localHost(flow)}:${this.localPort(flow)}${transport}>`;
+      },
+      t1: DEFAULT_T1,
+      t2: DEFAULT_T2,
+    };
   }
 
   /**
@@ -176,11 +230,36 @@ export class SipService implements TransactionCore {
   // --- TransactionCore --------------------------------------------------------------
 
   onRequest(request: SipRequest, tx: ServerTransaction): void {
+    const flow = (tx.channel as FlowChannel).flow;
+    if (isInDialog(request)) {
+      // §12.2.2: a request with a To tag belongs to a dialog; one we do not know gets 481.
+      if (!this.calls.request(request, tx, flow)) tx.sendResponse(this.respond(request, 481));
+      return;
+    }
+    if (request.method === 'INVITE' && tx.kind === 'invite-server') {
+      const quick = this.statelessAnswer(request, flow);
+      if (quick) {
+        tx.sendResponse(quick);
+        return;
+      }
+      const ext = this.authenticated(request, 407, flow);
+      if ('status' in ext) {
+        tx.sendResponse(ext);
+        return;
+      }
+      this.calls.startCall(request, tx, flow, ext, dialledUser(request));
+      return;
+    }
     tx.sendResponse(this.answer(request, tx.channel as FlowChannel));
   }
 
-  onAck(): void {
-    // ACKs for 2xx belong to dialogs; this release establishes none.
+  onAck(ack: SipRequest): void {
+    // The ACK for a 2xx is its own transaction (§17.1.1.3); its dialog says which call.
+    this.calls.ack(ack);
+  }
+
+  onStrayResponse(res: SipResponse, channel: Channel): void {
+    this.calls.strayAnswer(res, (channel as FlowChannel).flow);
   }
 
   onCancel(cancel: SipRequest, tx: NonInviteServerTransaction, invite: InviteServerTransaction | undefined): void {
@@ -191,6 +270,7 @@ export class SipService implements TransactionCore {
       return;
     }
     tx.sendResponse(this.respond(cancel, 200));
+    if (this.calls.cancel(invite)) return;
     if (invite.state === 'Proceeding') invite.sendResponse(this.respond(invite.request, 487));
   }
 
@@ -226,11 +306,6 @@ export class SipService implements TransactionCore {
         const ext = this.authenticated(request, 401, channel.flow);
         return 'status' in ext ? ext : this.options.registrar.handleRegister(request, channel.flow, ext);
       }
-      case 'INVITE': {
-        // Calls arrive with the B2BUA; an authenticated caller has nobody to reach yet.
-        const ext = this.authenticated(request, 407, channel.flow);
-        return 'status' in ext ? ext : this.respond(request, 404);
-      }
       default:
         // precheck admits only CAPABILITIES.allow; ACK and CANCEL never reach here.
         return this.respond(request, 500);
@@ -241,6 +316,11 @@ export class SipService implements TransactionCore {
   private statelessAnswer(request: SipRequest, flow: Flow): SipResponse | undefined {
     const rejection = precheck(request, CAPABILITIES);
     if (rejection) return this.respond(request, rejection.status, rejection.headers);
+    if (isInDialog(request)) {
+      // In-dialog requests are authorised by the dialog (its Call-ID and tags are known
+      // only to its two ends); one that matches no call is answered here and now.
+      return this.calls.hasDialog(request) ? undefined : this.respond(request, 481);
+    }
     switch (request.method) {
       case 'OPTIONS':
         // §11.2: what this server can do.
@@ -252,7 +332,9 @@ export class SipService implements TransactionCore {
           { name: 'Supported', value: CAPABILITIES.supported.join(', ') },
         ]);
       case 'BYE':
-        // §15.1.2: a BYE outside any dialog this server knows.
+      case 'UPDATE':
+      case 'INFO':
+        // §15.1.2 (and RFC 3311, RFC 6086): these exist only inside a dialog.
         return this.respond(request, 481);
       case 'REGISTER':
       case 'INVITE': {
@@ -336,6 +418,30 @@ export class SipService implements TransactionCore {
 /** A Channel that remembers its flow, so handlers know where a request came from. */
 interface FlowChannel extends Channel {
   readonly flow: Flow;
+}
+
+/** Methods that can arrive inside a call's dialog (a To tag says so, §12.2.2). */
+const DIALOG_METHODS = new Set(['INVITE', 'BYE', 'UPDATE', 'INFO']);
+
+function isInDialog(request: SipRequest): boolean {
+  if (!DIALOG_METHODS.has(request.method)) return false;
+  try {
+    return toOf(request).params.has('tag');
+  } catch {
+    return false;
+  }
+}
+
+/** What the caller dialled: the Request-URI's user part (a tel: URI's number). */
+function dialledUser(request: SipRequest): string {
+  try {
+    const uri = parseUri(request.uri);
+    if (uri.kind === 'sip') return uri.user ?? '';
+    if (uri.kind === 'tel') return uri.number;
+  } catch {
+    // precheck already refused unparseable URIs.
+  }
+  return '';
 }
 
 /** The account a request speaks for before authentication: the To user of a REGISTER, else the From user. */

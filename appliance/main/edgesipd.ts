@@ -19,6 +19,8 @@ import { startControlServer } from '../control/server';
 import { SecretStore } from '../pbx/accounts/secret-store';
 import { BlocksFile, loadBlocks } from '../pbx/guard/blocks-file';
 import { Guard } from '../pbx/guard/guard';
+import { CdrLog } from '../pbx/cdr/cdr-log';
+import { localAddressFor } from '../platform/local-address';
 import { LocationStore } from '../pbx/registrar/location-store';
 import { Registrar } from '../pbx/registrar/registrar';
 import { loadRegistrations, RegistrationSnapshot } from '../pbx/registrar/snapshot';
@@ -159,8 +161,31 @@ async function main(): Promise<void> {
     onChange: () => blocksFile.scheduleSave(() => guard.snapshot()),
   });
 
-  const service = new SipService({ clock, logger, transport, realm, config: holder, secrets, guard, registrar });
-  const backend = new DaemonAdminBackend({ dataDir: args.dataDir, config: holder, secrets, locations, guard, clock, ping: (b) => service.ping(b) });
+  const cdr = new CdrLog({ dir: join(args.dataDir, 'cdr'), clock, retentionDays: config.calls.cdrRetentionDays, logger });
+  const service = new SipService({
+    clock,
+    logger,
+    transport,
+    realm,
+    config: holder,
+    secrets,
+    guard,
+    registrar,
+    locations,
+    records: cdr,
+    localAddressFor: (remote) => localAddressFor(remote),
+  });
+  const backend = new DaemonAdminBackend({
+    dataDir: args.dataDir,
+    config: holder,
+    secrets,
+    locations,
+    guard,
+    clock,
+    ping: (b) => service.ping(b),
+    calls: { list: () => service.calls.list() },
+    cdr,
+  });
   const control = await startControlServer({ socketPath: join(args.dataDir, 'control.sock'), backend, logger });
 
   // Signal handlers first: a SIGTERM that arrives while binding must still stop cleanly.
@@ -172,11 +197,13 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'edgesipd stopping');
     const force = setTimeout(() => process.exit(EXIT_FAILURE), 5000);
     force.unref();
+    // Calls in progress are hung up (BYE both sides) and recorded before the sockets go.
+    service.calls.hangupAll();
     service.close();
     for (const s of servers) s.close();
     locations.close();
     guard.close();
-    Promise.all([transport.close(), control.close(), registrations.flush(), blocksFile.flush()]).then(
+    Promise.all([transport.close(), control.close(), registrations.flush(), blocksFile.flush(), cdr.close()]).then(
       () => {
         logger.info({}, 'edgesipd stopped');
         process.exit(EXIT_OK);

@@ -1,4 +1,5 @@
 /** edgesip ext list|add|set|remove — extensions through the control API. */
+import type { ForwardSettings } from '../../config/schema';
 import type { ExtensionInput, ExtensionView } from '../../control/backend';
 import {
   callApi,
@@ -29,7 +30,23 @@ const FIELD_NAMES: Record<string, string> = {
   maxContacts: '--max-contacts',
   enabled: '--enable/--disable',
   allowedNetworks: '--allow',
+  'forward.always': '--forward-always',
+  'forward.busy': '--forward-busy',
+  'forward.noAnswer': '--forward-noanswer',
+  'forward.unavailable': '--forward-unavailable',
+  'forward.noAnswerSeconds': '--noanswer-timeout',
 };
+
+/** Option → forwarding case it sets. */
+const FORWARD_OPTIONS = {
+  'forward-always': 'always',
+  'forward-busy': 'busy',
+  'forward-noanswer': 'noAnswer',
+  'forward-unavailable': 'unavailable',
+} as const;
+
+/** The value that turns a forwarding case off (an empty string does too). */
+const FORWARD_OFF = 'off';
 
 export async function extCommand(args: string[], ctx: CliContext): Promise<number> {
   return runGroup(args, ctx, GROUP, 'extUsage', { list, add, set, remove });
@@ -44,7 +61,7 @@ function list(args: string[], ctx: CliContext): Promise<number> {
     path: () => '/v1/extensions',
     items: (body) => body as ExtensionView[],
     empty: 'noExtensions',
-    header: ['colNumber', 'colName', 'colEnabled', 'colMaxContacts', 'colSecret', 'colAllowed'],
+    header: ['colNumber', 'colName', 'colEnabled', 'colMaxContacts', 'colSecret', 'colAllowed', 'colForward'],
     row: (e) => [
       cell(e.number),
       cell(e.displayName),
@@ -52,8 +69,23 @@ function list(args: string[], ctx: CliContext): Promise<number> {
       cell(e.maxContacts),
       yesNo(e.hasSecret),
       e.allowedNetworks.length === 0 ? ctx.t('anyNetwork') : e.allowedNetworks.map(cell).join(','),
+      forwardSummary(ctx, e.forward),
     ],
   });
+}
+
+/**
+ * `always→102 busy→103 noanswer→104/15s`, only the cases that are on; '-' when none
+ * (also when a daemon older than this CLI sends no `forward`).
+ */
+function forwardSummary(ctx: CliContext, f: ForwardSettings | undefined): string {
+  if (f === undefined) return '-';
+  const parts: string[] = [];
+  if (f.always) parts.push(ctx.t('fwdAlways', { target: cell(f.always) }));
+  if (f.busy) parts.push(ctx.t('fwdBusy', { target: cell(f.busy) }));
+  if (f.noAnswer) parts.push(ctx.t('fwdNoAnswer', { target: cell(f.noAnswer), seconds: cell(f.noAnswerSeconds) }));
+  if (f.unavailable) parts.push(ctx.t('fwdUnavailable', { target: cell(f.unavailable) }));
+  return parts.length === 0 ? '-' : parts.join(' ');
 }
 
 const CHANGE_OPTIONS = {
@@ -62,6 +94,11 @@ const CHANGE_OPTIONS = {
   name: { type: 'string' },
   'max-contacts': { type: 'string' },
   allow: { type: 'string', multiple: true },
+  'forward-always': { type: 'string' },
+  'forward-busy': { type: 'string' },
+  'forward-noanswer': { type: 'string' },
+  'forward-unavailable': { type: 'string' },
+  'noanswer-timeout': { type: 'string' },
 } as const;
 
 /** The password from --password or one line of stdin; undefined when neither is given. */
@@ -83,7 +120,24 @@ function commonFields(ctx: CliContext, values: Parsed['values']): ExtensionInput
   if (max !== undefined) input.maxContacts = max;
   const allow = listOption(values, 'allow');
   if (allow !== undefined) input.allowedNetworks = allow;
+  const forward = forwardFields(ctx, values);
+  if (forward !== undefined) input.forward = forward;
   return input;
+}
+
+/**
+ * The forwarding options given, undefined when none: the daemon merges them over the
+ * current settings, so `ext set 101 --forward-busy 103` leaves the other cases as they are.
+ */
+function forwardFields(ctx: CliContext, values: Parsed['values']): Partial<ForwardSettings> | undefined {
+  const forward: Partial<ForwardSettings> = {};
+  for (const [option, kind] of Object.entries(FORWARD_OPTIONS)) {
+    const target = stringOption(values, option);
+    if (target !== undefined) forward[kind] = target === FORWARD_OFF ? '' : target;
+  }
+  const seconds = integerOption(ctx, GROUP, values, 'noanswer-timeout');
+  if (seconds !== undefined) forward.noAnswerSeconds = seconds;
+  return Object.keys(forward).length === 0 ? undefined : forward;
 }
 
 async function add(args: string[], ctx: CliContext): Promise<number> {

@@ -2,8 +2,12 @@
  * Test doubles for the control API: an in-memory AdminBackend and a logger that keeps
  * its entries. Used by control/server.test.ts and cli/cli.test.ts only.
  */
+import { defaultForward } from '../../config/schema';
 import {
   AdminError,
+  type ActiveCallView,
+  type CallRecord,
+  type CdrListQuery,
   type AclList,
   type AclView,
   type AdminBackend,
@@ -54,6 +58,72 @@ export class FakeBackend implements AdminBackend {
   ];
   /** Every input the backend received (to check what validation let through). */
   readonly inputs: ExtensionInput[] = [];
+  calls: ActiveCallView[] = [
+    {
+      id: 'c-7',
+      caller: '1001',
+      callee: '1002',
+      target: '1003',
+      state: 'answered',
+      forwarded: [{ from: '1002', to: '1003', reason: 'busy' }],
+      start: '2024-05-01T10:00:00.000Z',
+      answer: '2024-05-01T10:00:05.000Z',
+      durationSeconds: 125,
+    },
+    { id: 'c-8', caller: '1004', callee: '1001', target: '1001', state: 'ringing', forwarded: [], start: '2024-05-01T10:02:00.000Z', durationSeconds: 0 },
+  ];
+  /** Finished calls, sorted by start. */
+  cdrs: CallRecord[] = [
+    {
+      id: 'r-1',
+      callId: 'a1@192.0.2.10',
+      caller: '1001',
+      callerName: 'Front desk',
+      callee: '1002',
+      answeredBy: '1003',
+      forwarded: [{ from: '1002', to: '1003', reason: 'no-answer' }],
+      route: 'local',
+      start: '2024-04-30T09:00:00.000Z',
+      answer: '2024-04-30T09:00:20.000Z',
+      end: '2024-04-30T09:02:20.000Z',
+      durationSeconds: 120,
+      disposition: 'answered',
+      sipCode: 200,
+      endedBy: 'caller',
+    },
+    {
+      id: 'r-2',
+      callId: 'b2@192.0.2.11',
+      caller: '1002',
+      callerName: 'Lee, "Boss"',
+      callee: '1001',
+      forwarded: [],
+      route: 'local',
+      start: '2024-05-01T08:00:00.000Z',
+      end: '2024-05-01T08:00:30.000Z',
+      durationSeconds: 0,
+      disposition: 'no-answer',
+      sipCode: 480,
+    },
+    {
+      id: 'r-3',
+      callId: 'c3@192.0.2.12',
+      caller: '1004',
+      callee: '1001',
+      answeredBy: '1001',
+      forwarded: [],
+      route: 'local',
+      start: '2024-05-01T09:30:00.000Z',
+      answer: '2024-05-01T09:30:04.000Z',
+      end: '2024-05-01T10:31:09.000Z',
+      durationSeconds: 3665,
+      disposition: 'answered',
+      sipCode: 200,
+      endedBy: 'callee',
+    },
+  ];
+  /** Every query listCdrs received. */
+  readonly cdrQueries: CdrListQuery[] = [];
 
   listExtensions(): ExtensionView[] {
     return [...this.extensions.values()];
@@ -68,6 +138,7 @@ export class FakeBackend implements AdminBackend {
       maxContacts: input.maxContacts ?? 5,
       enabled: input.enabled ?? true,
       allowedNetworks: input.allowedNetworks ?? [],
+      forward: { ...defaultForward(), ...input.forward },
       hasSecret: input.password !== undefined,
     };
     this.extensions.set(number, view);
@@ -83,6 +154,7 @@ export class FakeBackend implements AdminBackend {
       ...(input.maxContacts !== undefined ? { maxContacts: input.maxContacts } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
       ...(input.allowedNetworks !== undefined ? { allowedNetworks: input.allowedNetworks } : {}),
+      forward: { ...old.forward, ...input.forward },
     };
     this.extensions.set(number, view);
     return view;
@@ -119,6 +191,18 @@ export class FakeBackend implements AdminBackend {
     const before = this.blocks.length;
     this.blocks = this.blocks.filter((b) => b.key !== key);
     if (this.blocks.length === before) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no block ${key}`, 'key');
+  }
+  listCalls(): ActiveCallView[] {
+    return this.calls;
+  }
+  /** Filters like the CdrLog: start in [since, until), the last `limit`. */
+  listCdrs(q: CdrListQuery): CallRecord[] {
+    this.cdrQueries.push(q);
+    const found = this.cdrs.filter((r) => {
+      const start = Date.parse(r.start);
+      return (q.since === undefined || start >= q.since) && (q.until === undefined || start < q.until);
+    });
+    return q.limit === undefined ? found : found.slice(Math.max(0, found.length - q.limit));
   }
 }
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tortureDir } from '../../../test/helpers/paths';
-import type { Extension } from '../../config/schema';
+import { defaultForward, type Extension } from '../../config/schema';
 import { silentLogger } from '../../sip/logger';
 import { parseNameAddr, tagOf } from '../../sip/message/headers/name-addr';
 import { getHeader, getHeaderValues, type SipRequest, type SipResponse } from '../../sip/message/message';
@@ -18,7 +18,7 @@ const FLOW: Flow = { transport: 'UDP', local: { address: '192.0.2.1', port: 5060
 const START = Date.UTC(2024, 0, 31, 12, 0, 0);
 
 function ext(number = '100', maxContacts = 3): Extension {
-  return { number, displayName: 'Test', maxContacts, enabled: true, allowedNetworks: [] };
+  return { number, displayName: 'Test', maxContacts, enabled: true, allowedNetworks: [], forward: defaultForward() };
 }
 
 function setup(config = { minExpires: 60, maxExpires: 3600, defaultExpires: 1800 }): { clock: VirtualClock; store: LocationStore; registrar: Registrar } {
