@@ -44,7 +44,7 @@ export function defaultForward(): ForwardSettings {
 }
 
 export interface CallsConfig {
-  /** Forwarding hops one call may take before it is refused (482). */
+  /** Forwarding hops one call may take; one more is refused with 483 (a loop gets 482). */
   maxForwardHops: number;
   /** A call that rings this long without answer or forwarding ends with 480. */
   maxRingSeconds: number;

@@ -103,3 +103,64 @@ rss_full=$(awk '/VmRSS/ {print $2}' /proc/$reg_pid/status)
 printf 'edgesipd: %d registered contacts, RSS %.1f MiB once transactions expired (%.1f MiB right after registering, %.1f MiB with none)\n' \
   "$count" "$(awk -v r="$rss_full" 'BEGIN {print r / 1024}')" "$(awk -v r="$rss_busy" 'BEGIN {print r / 1024}')" "$(awk -v r="$rss_empty" 'BEGIN {print r / 1024}')"
 kill -TERM $reg_pid; wait $reg_pid || true
+
+echo "== calls over UDP with SIPp (INVITE with digest, 180, 200, ACK, BYE; no media; zero failed calls)"
+# Caller 1000 and callee 1001 (seed-accounts passwords); the callee is a SIPp UAS that
+# registers once from its port and then answers every call.
+call_rate() { # $1 = server port, $2 = label; prints "<calls/s> <offered>"
+  local csv="$work/callee.csv"
+  sed -n '1p;3p' "$work/calls.csv" > "$csv"
+  sipp 127.0.0.1:"$1" -sf test/interop/register.xml -inf "$csv" -p 15192 -m 1 -i 127.0.0.1 -nostdin >/dev/null 2>&1 \
+    || { echo "0 0"; return; }
+  sipp 127.0.0.1:"$1" -sf test/interop/call-uas.xml -p 15192 -i 127.0.0.1 -nostdin -bg >/dev/null 2>&1 || true
+  SCENARIO=test/interop/call-uac.xml
+  SIPP_EXTRA=(-s 1001 -au 1000 -ap bench-1000-pw -key caller 1000 -d 0 -p 15191)
+  RATES=${BENCH_CALL_RATES:-"100 200 400 600 800 1000 1200 1600 2000"}
+  best_rate "$1"
+  pkill -f 'call-uas.xml -p 15192' || true
+  sleep 1
+}
+mkdir -p "$work/calls"
+node "$work/seed.js" "$work/calls" 2 "$work/calls.csv"
+node dist/edgesipd.js --data-dir "$work/calls" --listen 127.0.0.1 --sip-port 15090 --tls-port 15091 >"$work/calls.log" &
+calls_pid=$!
+for _ in $(seq 50); do grep -q '"edgesipd listening"' "$work/calls.log" 2>/dev/null && break; sleep 0.1; done
+read -r cps coffered < <(call_rate 15090 edgesipd)
+printf 'edgesipd: %d calls/s (offered %d/s; each call = 2 INVITE, 407, 100, 180, 200, 2 ACK, BYE, 200 on the caller side and INVITE, 180, 200, ACK, BYE, 200 on the callee side)\n' "$cps" "$coffered"
+
+kill -TERM $calls_pid; wait $calls_pid || true
+
+echo "== 1,000 concurrent calls (each held 30 s), edgesipd RSS"
+# A fresh daemon, so the figure is not the garbage of the rate runs.
+node dist/edgesipd.js --data-dir "$work/calls" --listen 127.0.0.1 --sip-port 15090 --tls-port 15091 >"$work/calls.log" &
+calls_pid=$!
+for _ in $(seq 50); do grep -q '"edgesipd listening"' "$work/calls.log" 2>/dev/null && break; sleep 0.1; done
+sed -n '1p;3p' "$work/calls.csv" > "$work/callee.csv"
+sipp 127.0.0.1:15090 -sf test/interop/register.xml -inf "$work/callee.csv" -p 15192 -m 1 -i 127.0.0.1 -nostdin >/dev/null 2>&1 || true
+sipp 127.0.0.1:15090 -sf test/interop/call-uas.xml -p 15192 -i 127.0.0.1 -nostdin -bg >/dev/null 2>&1 || true
+rss_idle=$(awk '/VmRSS/ {print $2}' /proc/$calls_pid/status)
+sipp 127.0.0.1:15090 -sf test/interop/call-uac.xml -s 1001 -au 1000 -ap bench-1000-pw -key caller 1000 -d 30000 -p 15191 \
+  -m 1000 -r 200 -l 1000 -i 127.0.0.1 -nostdin -bg >/dev/null 2>&1 || true
+active=0
+for _ in $(seq 60); do
+  sleep 1
+  active=$(node dist/edgesip.js --data-dir "$work/calls" calls --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s||"[]").filter(c=>c.state==="answered").length))')
+  [ "$active" -ge 1000 ] && break
+done
+rss_calls=$(awk '/VmRSS/ {print $2}' /proc/$calls_pid/status)
+printf 'edgesipd: %d answered calls at once, RSS %.1f MiB (%.1f MiB before the calls)\n' "$active" \
+  "$(awk -v r="$rss_calls" 'BEGIN {print r / 1024}')" "$(awk -v r="$rss_idle" 'BEGIN {print r / 1024}')"
+pkill -f 'call-uac.xml' || true
+pkill -f 'call-uas.xml -p 15192' || true
+kill -TERM $calls_pid; wait $calls_pid || true
+
+if [ -x /usr/sbin/kamailio ]; then
+  sed 's/KAM_PORT/15095/g' test/bench/kamailio-calls.cfg > "$work/kamailio-calls.cfg"
+  /usr/sbin/kamailio -f "$work/kamailio-calls.cfg" -DD -m 128 -M 16 -P "$work/kamc.pid" >"$work/kamailio-calls.log" 2>&1 &
+  kamc_pid=$!
+  sleep 1
+  read -r kcps kcoffered < <(call_rate 15095 kamailio)
+  kill -TERM $kamc_pid; wait $kamc_pid 2>/dev/null || true
+  printf 'kamailio: %d calls/s (offered %d/s; stateful proxy with record-route, 1 UDP worker)\n' "$kcps" "$kcoffered"
+  [ "$kcps" -gt 0 ] && printf 'ratio edgesipd/kamailio (calls): %.2f\n' "$(awk -v a="$cps" -v b="$kcps" 'BEGIN {print a / b}')"
+fi

@@ -120,6 +120,8 @@ interface Relay {
   clientTx: ClientTransaction | undefined;
   provisional: boolean;
   cancelWanted: boolean;
+  /** The ACK sent for a relayed re-INVITE's 2xx, resent when that 2xx is retransmitted. */
+  ack?: SipRequest;
 }
 
 /** A 2xx to an INVITE relayed to `from`, waiting for its ACK to pass on to `to`. */
@@ -129,6 +131,8 @@ interface PendingAck {
   readonly cseq: number;
   readonly toCseq: number;
   readonly retransmitter: SuccessRetransmitter;
+  /** The relayed re-INVITE this 2xx answers (undefined for the call's first INVITE). */
+  readonly relay?: Relay;
 }
 
 export class Call {
@@ -182,6 +186,14 @@ export class Call {
   /** Route the call to the dialled extension. */
   start(): void {
     this.index(dialogKey(getHeader(this.invite, 'call-id') ?? '', this.tag), 'caller');
+    try {
+      // §12.1.1: the caller's dialog needs exactly one Contact. Checked before ringing
+      // anyone: found only at the answer, the call could never be connected.
+      uasDialog(this.invite, this.tag);
+    } catch (err) {
+      this.fail(err instanceof DialogError ? err.status : 400, 'failed');
+      return;
+    }
     const ext = this.o.directory.extension(this.dialled);
     if (!ext) {
       // Numbers that are not extensions go to trunks once they exist (dial plan).
@@ -249,16 +261,18 @@ export class Call {
       this.fail(483, 'failed', 'Too Many Forwarding Hops');
       return;
     }
+    const next = this.o.directory.extension(to);
+    if (!next) {
+      // Numbers that are not extensions will route to trunks (dial plan); until then the
+      // caller is told at once, without a 181 announcing a target that cannot ring.
+      this.o.logger.warn({ call: this.id, from: hop.from, target: to }, 'call forwarding target is not an extension');
+      this.fail(404, 'failed');
+      return;
+    }
     this.chain.push(hop);
     this.visited.add(to);
     this.o.logger.debug({ call: this.id, from: hop.from, to, reason }, 'call forwarded');
     this.sendToCaller(this.callerResponse(181, undefined, [forwardingCallInfo(hop)]));
-    const next = this.o.directory.extension(to);
-    if (!next) {
-      this.o.logger.warn({ call: this.id, target: to }, 'call forwarding target is not an extension');
-      this.fail(404, 'failed');
-      return;
-    }
     this.ring(next);
   }
 
@@ -359,12 +373,13 @@ export class Call {
       return;
     }
     if (status < 200) {
-      if (status === 100) return;
+      // §9.1: any provisional, 100 included, makes CANCEL legal.
       fork.provisional = true;
       if (fork.cancelWanted) {
         this.sendCancel(fork, fork.cancelWanted);
         return;
       }
+      if (status === 100) return;
       if (this.attempt === fork.attempt && this.state === 'ringing' && !fork.cancelled) {
         this.sendToCaller(this.callerResponse(status, res.reason, relayedResponseHeaders(res), res.body));
       }
@@ -509,7 +524,8 @@ export class Call {
         headers: contentType && ack.body.length > 0 ? [{ name: 'Content-Type', value: contentType }] : [],
         body: ack.body,
       });
-      if (pending.to.side === 'callee' && pending.toCseq === this.calleeLeg?.dialog.localSeq) this.calleeAck = ackOut;
+      if (pending.relay) pending.relay.ack = ackOut;
+      else if (pending.to.side === 'callee' && pending.toCseq === this.calleeLeg?.dialog.localSeq) this.calleeAck = ackOut;
       this.trySend(ackOut, pending.to.flow);
       return;
     }
@@ -569,7 +585,7 @@ export class Call {
     return false;
   }
 
-  /** Hang up from outside (shutdown, admin): BYE to both sides, or 480 while ringing. */
+  /** Hang up from outside (shutdown, admin): BYE to both sides, or 503 while ringing. */
   hangup(): void {
     if (this.state === 'answered') {
       const reason = [{ name: 'Reason', value: 'SIP;cause=503;text="Service shutting down"' }];
@@ -606,6 +622,11 @@ export class Call {
             if (relay.cancelWanted) this.cancelRelay(relay);
             return;
           }
+          // A retransmitted 2xx to a relayed re-INVITE (our ACK was lost): ACK again (§13.2.2.4).
+          if (relay.ack && res.status < 300) {
+            this.trySend(relay.ack, to.flow);
+            return;
+          }
           done(res);
         },
         onTimeout: () => done(408),
@@ -623,13 +644,19 @@ export class Call {
       relay.serverTx.sendResponse(this.plainResponse(req, res, from.dialog.localTag));
     } else {
       const success = res.status < 300;
-      if (success && (req.method === 'INVITE' || req.method === 'UPDATE')) acceptTargetRefresh(to.dialog, res);
+      if (success && (req.method === 'INVITE' || req.method === 'UPDATE')) {
+        try {
+          acceptTargetRefresh(to.dialog, res);
+        } catch {
+          // A 2xx with a broken Contact keeps the old target; the answer still goes back.
+        }
+      }
       const headers = relayedResponseHeaders(res);
       if (success && (req.method === 'INVITE' || req.method === 'UPDATE')) headers.unshift({ name: 'Contact', value: this.o.net.contact(from.flow) });
       const answer = this.build(req, res.status, res.reason, from.dialog.localTag, headers, res.body);
       relay.serverTx.sendResponse(answer);
       if (success && req.method === 'INVITE') {
-        this.reinviteAck = this.awaitAck(from, to, cseqOf(req).seq, cseqOf(relay.request).seq, answer);
+        this.reinviteAck = this.awaitAck(from, to, cseqOf(req).seq, cseqOf(relay.request).seq, answer, relay);
       }
       if (success && (req.method === 'INVITE' || req.method === 'UPDATE')) this.armSessionTimer(res);
     }
@@ -664,7 +691,7 @@ export class Call {
   }
 
   /** Send a 2xx-to-INVITE's retransmissions until the ACK (§13.3.1.4); no ACK ends the call. */
-  private awaitAck(from: Leg, to: Leg, cseq: number, toCseq: number, answer: SipResponse): PendingAck {
+  private awaitAck(from: Leg, to: Leg, cseq: number, toCseq: number, answer: SipResponse, relay?: Relay): PendingAck {
     const retransmitter = new SuccessRetransmitter(this.o.clock, {
       reliable: from.flow.transport !== 'UDP',
       t1: this.o.net.t1,
@@ -677,7 +704,7 @@ export class Call {
         this.end('system', 200);
       },
     });
-    return { from, to, cseq, toCseq, retransmitter };
+    return { from, to, cseq, toCseq, retransmitter, ...(relay ? { relay } : {}) };
   }
 
   // --- session timers (RFC 4028) ----------------------------------------------------
@@ -728,6 +755,9 @@ export class Call {
     this.o.clock.clearTimer(this.sessionTimer);
     this.inviteAck?.retransmitter.stop();
     this.reinviteAck?.retransmitter.stop();
+    // §15.1.2: requests still pending in the dialogs get an answer (487) when the call ends.
+    for (const relay of this.relays) relay.serverTx.sendResponse(this.plainResponse(relay.serverTx.request, 487, relay.from.dialog.localTag));
+    this.relays.clear();
     for (const key of this.keys) this.o.hooks.unindex(key);
     this.keys.clear();
     const end = this.o.clock.now();
