@@ -805,15 +805,31 @@ describe('B2BUA: no answer', () => {
     assert.equal(w.records.length, 0);
   });
 
-  it('a fork that has not rung yet is cancelled on its first provisional', () => {
-    const w = world({ exts: [ext('201', { noAnswer: '202', noAnswerSeconds: 5 }), ext('202')], phones: { '201': ['198.51.100.21'], '202': ['198.51.100.22'] } });
-    w.dial('201');
+  it('a phone silent for 4 s (not even 100) counts as unreachable; its late first provisional gets a CANCEL', () => {
+    const w = world({ exts: [ext('201', { unavailable: '202' }), ext('202')], phones: { '201': ['198.51.100.21'], '202': ['198.51.100.22'] } });
+    const tx = w.dial('201');
     const first = w.net.out('INVITE')[0]!;
-    w.clock.advance(5000);
-    assert.equal(w.net.out('INVITE').length, 2, 'forwarded anyway');
-    assert.equal(w.net.out('CANCEL').length, 0);
+    w.clock.advance(3999);
+    assert.equal(w.net.out('INVITE').length, 1);
+    w.clock.advance(1);
+    assert.equal(w.net.out('INVITE').length, 2, 'forwarded as unavailable');
+    assert.deepEqual(callInfos(tx), ['purpose=forwarding, username="201", contact="202"']);
+    assert.deepEqual(headersNamed(w.net.out('INVITE')[1]!.request, 'diversion').map((h) => h.value), [`<sip:201@${D}>;reason=unavailable;counter=1;privacy=off`]);
+    assert.equal(w.net.out('CANCEL').length, 0, '§9.1: no CANCEL before a provisional');
     reply(first, 180, { tag: 'late' });
     assert.equal(w.net.out('CANCEL', '198.51.100.21').length, 1);
+  });
+
+  it('a phone that answered 100 Trying is not silent: it rings on until the no-answer timer', () => {
+    const w = world({ exts: [ext('201', { noAnswer: '202', noAnswerSeconds: 10 }), ext('202')], phones: { '201': ['198.51.100.21'], '202': ['198.51.100.22'] } });
+    w.dial('201');
+    const first = w.net.out('INVITE')[0]!;
+    reply(first, 100);
+    w.clock.advance(9999);
+    assert.equal(w.net.out('INVITE').length, 1);
+    w.clock.advance(1);
+    assert.equal(w.net.out('INVITE').length, 2);
+    assert.equal(w.net.out('CANCEL', '198.51.100.21').length, 1, 'CANCEL is legal after the 100');
   });
 
   it('without forwarding, maxRingSeconds ends the call with 480 and a no-answer record', () => {

@@ -99,6 +99,7 @@ interface Attempt {
   readonly target: Extension;
   readonly forks: Fork[];
   ringTimer: TimerHandle | undefined;
+  silenceTimer: TimerHandle | undefined;
   /** Ringing ends by forwarding (forward.noAnswer set) rather than with 480. */
   readonly forwardsOnNoAnswer: boolean;
   launching: boolean;
@@ -234,10 +235,11 @@ export class Call {
       return;
     }
     const forwardsOnNoAnswer = target.forward.noAnswer !== '';
-    const attempt: Attempt = { target, forks: [], ringTimer: undefined, forwardsOnNoAnswer, launching: true };
+    const attempt: Attempt = { target, forks: [], ringTimer: undefined, silenceTimer: undefined, forwardsOnNoAnswer, launching: true };
     this.attempt = attempt;
     const seconds = forwardsOnNoAnswer ? target.forward.noAnswerSeconds : this.o.directory.limits().maxRingSeconds;
     attempt.ringTimer = this.o.clock.setTimer(seconds * 1000, () => this.noAnswer(attempt));
+    attempt.silenceTimer = this.o.clock.setTimer(SILENT_PHONE_MS, () => this.silentForks(attempt));
     // Parallel forking (RFC 3261 §16.6/§16.7 as a B2BUA does it): every contact at once.
     for (const binding of bindings) {
       if (this.attempt !== attempt) break;
@@ -276,6 +278,13 @@ export class Call {
     this.ring(next);
   }
 
+  private stopTimers(attempt: Attempt): void {
+    this.o.clock.clearTimer(attempt.ringTimer);
+    this.o.clock.clearTimer(attempt.silenceTimer);
+    attempt.ringTimer = undefined;
+    attempt.silenceTimer = undefined;
+  }
+
   private busy(target: Extension, status: number): void {
     if (target.forward.busy) this.forward(target, 'busy', target.forward.busy);
     else this.fail(status, 'busy');
@@ -288,17 +297,37 @@ export class Call {
 
   private noAnswer(attempt: Attempt): void {
     attempt.ringTimer = undefined;
+    this.stopTimers(attempt);
     if (this.attempt !== attempt || this.state !== 'ringing') return;
     this.cancelForks(attempt);
     if (attempt.forwardsOnNoAnswer) this.forward(attempt.target, 'no-answer', attempt.target.forward.noAnswer);
     else this.fail(480, 'no-answer');
   }
 
+  /**
+   * A registered phone that has not even sent 100 Trying after SILENT_PHONE_MS is
+   * unreachable (switched off, gone from the network while its registration runs on):
+   * it counts as a 408 at once instead of after Timer B (32 s), so "forward when
+   * unavailable" works while the caller still listens. Should it wake up and answer
+   * 1xx, it gets a CANCEL; a 2xx, an ACK and a BYE.
+   */
+  private silentForks(attempt: Attempt): void {
+    attempt.silenceTimer = undefined;
+    if (this.attempt !== attempt || this.state !== 'ringing') return;
+    for (const fork of attempt.forks) {
+      if (fork.provisional || fork.final !== undefined) continue;
+      fork.final = 408;
+      fork.cancelled = true;
+      fork.cancelWanted = [];
+    }
+    this.checkAttempt(attempt);
+  }
+
   /** Every fork of the attempt has a final non-2xx answer: decide what the caller hears. */
   private checkAttempt(attempt: Attempt): void {
     if (attempt.launching || this.attempt !== attempt || this.state !== 'ringing') return;
     if (attempt.forks.some((f) => f.final === undefined)) return;
-    this.o.clock.clearTimer(attempt.ringTimer);
+    this.stopTimers(attempt);
     this.attempt = undefined;
     const statuses = attempt.forks.map((f) => f.final!);
     // A rejected call (486 Busy Here, 600 Busy Everywhere, 603 Decline) counts as busy:
@@ -391,7 +420,7 @@ export class Call {
       const to = redirectTarget(res);
       if (to !== undefined) {
         // A phone's 3xx is a forward it asks us to perform (deflection).
-        this.o.clock.clearTimer(fork.attempt.ringTimer);
+        this.stopTimers(fork.attempt);
         this.cancelForks(fork.attempt);
         this.attempt = undefined;
         this.forward(fork.attempt.target, 'deflection', to);
@@ -428,7 +457,7 @@ export class Call {
       return;
     }
     const attempt = fork.attempt;
-    this.o.clock.clearTimer(attempt.ringTimer);
+    this.stopTimers(attempt);
     this.attempt = undefined;
     this.cancelForks(attempt, fork, [{ name: 'Reason', value: 'SIP;cause=200;text="Call completed elsewhere"' }]);
     this.state = 'answered';
@@ -737,7 +766,7 @@ export class Call {
   private fail(status: number, disposition: CallDisposition, reason?: string): void {
     if (this.state === 'ended' || this.state === 'answered') return;
     if (this.attempt) {
-      this.o.clock.clearTimer(this.attempt.ringTimer);
+      this.stopTimers(this.attempt);
       this.cancelForks(this.attempt);
       this.attempt = undefined;
     }
@@ -846,6 +875,9 @@ export class Call {
     if (this.keys.delete(key)) this.o.hooks.unindex(key);
   }
 }
+
+/** How long a phone may stay silent (not even 100 Trying) before it counts as unreachable. */
+const SILENT_PHONE_MS = 4000;
 
 /** The user a 3xx sends the call to: the first Contact's user part. */
 function redirectTarget(res: SipResponse): string | undefined {
