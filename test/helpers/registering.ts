@@ -35,6 +35,8 @@ export interface RegisterOptions {
   /** Algorithm to answer with; the first offered one when absent. */
   algorithm?: 'MD5' | 'SHA-256';
   host?: string;
+  /** Contact URI to register instead of the peer's own address (e.g. a phone behind NAT). */
+  contact?: string;
 }
 
 function registerText(peer: Peer, user: string, o: RegisterOptions, cseq: number, callId: string, authorization?: string): string {
@@ -44,7 +46,7 @@ function registerText(peer: Peer, user: string, o: RegisterOptions, cseq: number
     `Via: SIP/2.0/${peer.transport} ${host}:${peer.localPort};branch=${branch()};rport\r\n` +
     `Max-Forwards: 70\r\nFrom: <sip:${user}@${host}>;tag=${randomBytes(4).toString('hex')}\r\nTo: <sip:${user}@${host}>\r\n` +
     `Call-ID: ${callId}\r\nCSeq: ${cseq} REGISTER\r\n` +
-    `Contact: <sip:${user}@${host}:${peer.localPort};transport=${peer.transport.toLowerCase()}>\r\nExpires: ${o.expires ?? 300}\r\n` +
+    `Contact: <${o.contact ?? `sip:${user}@${host}:${peer.localPort};transport=${peer.transport.toLowerCase()}`}>\r\nExpires: ${o.expires ?? 300}\r\n` +
     (authorization ? `Authorization: ${authorization}\r\n` : '') +
     `Content-Length: 0\r\n\r\n`
   );

@@ -25,6 +25,7 @@ import type { Flow } from '../../sip/transport/flow';
 import type { Extension } from '../../config/schema';
 import type { Binding } from '../registrar/location-store';
 import type { ActiveCallView, CallDisposition, CallRecord, ForwardHop, ForwardReason } from '../cdr/record';
+import { VERSION } from '../../version';
 import { diversionHeaders, forwardingCallInfo, historyInfoHeader } from './forwarding';
 import { relayedRequestHeaders, relayedResponseHeaders } from './relay';
 
@@ -360,6 +361,7 @@ export class Call {
       { name: 'Call-ID', value: callId },
       { name: 'CSeq', value: '1 INVITE' },
       { name: 'Contact', value: this.o.net.contact(flow) },
+      { name: 'User-Agent', value: SERVER.value },
       ...(history ? [history] : []),
       ...diversionHeaders(this.chain, this.domain),
       ...relayedRequestHeaders(this.invite),
@@ -832,7 +834,7 @@ export class Call {
   }
 
   private build(req: SipRequest, status: number, reason: string | undefined, tag: string, headers: Header[], body?: Buffer): SipResponse {
-    const res = createResponse(req, status, reason ?? reasonPhrase(status), { toTag: tag, headers });
+    const res = createResponse(req, status, reason ?? reasonPhrase(status), { toTag: tag, headers: [...headers, SERVER] });
     if (body && body.length > 0) {
       res.body = body;
       const at = res.headers.findIndex((h) => h.name === 'Content-Length');
@@ -875,6 +877,8 @@ export class Call {
     if (this.keys.delete(key)) this.o.hooks.unindex(key);
   }
 }
+
+const SERVER: Header = { name: 'Server', value: `EdgeSIP/${VERSION}` };
 
 /** How long a phone may stay silent (not even 100 Trying) before it counts as unreachable. */
 const SILENT_PHONE_MS = 4000;
