@@ -1,6 +1,6 @@
 # EdgeSIP build entry points. `make run` and `make test` work on a fresh Debian 12
 # machine: each installs what it needs (apt, npm) when missing.
-.PHONY: all deps build run test bench fuzz lint clean
+.PHONY: all deps build run test test-unit test-deb deb bench fuzz lint clean
 
 DATA_DIR ?= var
 RUN_ARGS ?=
@@ -18,8 +18,20 @@ run: build
 	@echo "edgesipd: data dir $(DATA_DIR)/ — SIP on udp/tcp 5060 and tls 5061; try: sipsak -s sip:ping@127.0.0.1"
 	node dist/edgesipd.js --data-dir $(DATA_DIR) $(RUN_ARGS)
 
-test:
+test: test-unit test-deb
+
+test-unit:
 	bash test/run.sh
+
+# The Debian packages for arm64 and amd64: reproducible builds, lintian, and install,
+# run, upgrade, remove and purge in Debian 12 chroots (arm64 under qemu-user).
+test-deb:
+	bash test/deb/run.sh
+
+ARCH ?= arm64
+# build/edgesip_<version>_$(ARCH).deb (ARCH=arm64 or amd64).
+deb: deps
+	bash debian/build.sh $(ARCH)
 
 bench: build
 	bash test/bench/run.sh
@@ -32,4 +44,4 @@ lint: deps
 	npx --no-install tsc -p tsconfig.json
 
 clean:
-	rm -rf dist dist-test
+	rm -rf dist dist-test build

@@ -54,8 +54,11 @@ for (const pkgDir of [...seen].sort()) {
   // building, not for loading the addon.
   const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
   const bins = new Set(Object.values(typeof manifest.bin === 'string' ? { [manifest.name]: manifest.bin } : (manifest.bin ?? {})).map((b) => b.replace(/^\.\//, '')));
+  // The entry point's directory stays even when its name is on the drop list (debug
+  // keeps its JavaScript in src/).
+  const main = String(manifest.main ?? 'index.js').replace(/^\.\//, '').split('/')[0];
   for (const entry of readdirSync(pkgDir)) {
-    if (DROP.has(entry) || bins.has(entry) || entry.endsWith('.map') || entry.endsWith('.d.ts')) continue;
+    if (entry !== main && (DROP.has(entry) || bins.has(entry) || entry.endsWith('.map') || entry.endsWith('.d.ts'))) continue;
     cpSync(join(pkgDir, entry), join(target, entry), {
       recursive: true,
       filter: (src) => !src.endsWith('.map') && !src.endsWith('.d.ts') && !src.endsWith('.ts.map'),
