@@ -22,7 +22,7 @@ fail() { printf 'deb test FAILED: %s\n' "$*" >&2; exit 1; }
 
 # --- host tools -------------------------------------------------------------------
 need=()
-for tool_pkg in mmdebstrap:mmdebstrap lintian:lintian dh:debhelper file:file sipsak:sipsak \
+for tool_pkg in mmdebstrap:mmdebstrap lintian:lintian dh:debhelper dpkg-parsechangelog:dpkg-dev file:file sipsak:sipsak sipp:sip-tester \
   qemu-aarch64-static:qemu-user-static update-binfmts:binfmt-support aarch64-linux-gnu-strip:binutils-aarch64-linux-gnu; do
   tool=${tool_pkg%%:*} pkg=${tool_pkg#*:}
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || need+=("$pkg")
