@@ -69,6 +69,7 @@ describe('edgesip CLI against the control server', () => {
       enabled: true,
       allowedNetworks: ['192.0.2.0/24', '2001:db8::/32'],
       forward: defaultForward(),
+      permission: 'national',
       hasSecret: true,
     });
     assert.equal(backend.inputs.at(-1)?.forward, undefined, 'no forwarding option, no forward field');
@@ -90,14 +91,15 @@ describe('edgesip CLI against the control server', () => {
     assert.equal(r.err, '');
     const lines = r.out.trimEnd().split('\n');
     assert.equal(lines.length, 4);
-    assert.match(lines[0] as string, /^NUMBER +NAME +ENABLED +MAX CONTACTS +PASSWORD SET +ALLOWED NETWORKS +FORWARD$/);
+    assert.match(lines[0] as string, /^NUMBER +NAME +ENABLED +MAX CONTACTS +PASSWORD SET +ALLOWED NETWORKS +PERMISSION +FORWARD$/);
     const starts = columnStarts(lines[0] as string);
     const row = lines.find((l) => l.startsWith('1001')) as string;
     assert.equal(row.slice(starts[1], starts[2]).trim(), 'Front desk');
     assert.equal(row.slice(starts[2], starts[3]).trim(), 'yes');
     assert.equal(row.slice(starts[3], starts[4]).trim(), '3');
     assert.equal(row.slice(starts[5], starts[6]).trim(), '192.0.2.0/24,2001:db8::/32');
-    assert.equal(row.slice(starts[6]), '-', 'no forwarding');
+    assert.equal(row.slice(starts[6], starts[7]).trim(), 'national');
+    assert.equal(row.slice(starts[7]), '-', 'no forwarding');
     const off = lines.find((l) => l.startsWith('1002')) as string;
     assert.equal(off.slice(starts[2], starts[3]).trim(), 'no');
     assert.equal(off.slice(starts[5], starts[6]).trim(), 'any');
@@ -132,7 +134,7 @@ describe('edgesip CLI against the control server', () => {
     const lines = list.out.trimEnd().split('\n');
     const starts = columnStarts(lines[0] as string);
     const row = lines.find((l) => l.startsWith('1002')) as string;
-    assert.equal(row.slice(starts[6]), 'always→102 busy→103 noanswer→104/15s');
+    assert.equal(row.slice(starts[7]), 'always→102 busy→103 noanswer→104/15s');
     const json = await cli(['ext', 'list', '--json']);
     const views = JSON.parse(json.out) as { number: string; forward: unknown }[];
     assert.deepEqual(views.find((v) => v.number === '1002')?.forward, backend.extensions.get('1002')?.forward);
@@ -142,7 +144,7 @@ describe('edgesip CLI against the control server', () => {
     assert.deepEqual(backend.inputs.at(-1), { forward: { always: '', busy: '', unavailable: '+8613800138000' } });
     assert.deepEqual(backend.extensions.get('1002')?.forward, { always: '', busy: '', noAnswer: '104', unavailable: '+8613800138000', noAnswerSeconds: 15 });
     const after = (await cli(['ext', 'list'])).out.split('\n').find((l) => l.startsWith('1002')) as string;
-    assert.equal(after.slice(starts[6]), 'noanswer→104/15s unavailable→+8613800138000');
+    assert.equal(after.slice(starts[7]), 'noanswer→104/15s unavailable→+8613800138000');
 
     const added = await cli(['ext', 'add', '1003', '--password', 'fwd-pass-1003', '--forward-noanswer', '*97#']);
     assert.equal(added.code, 0, added.err);
@@ -429,7 +431,7 @@ describe('edgesip CLI against the control server', () => {
     const list = await cli(['ext', 'list'], { env: ZH });
     assert.equal(list.code, 0);
     const lines = list.out.trimEnd().split('\n');
-    assert.match(lines[0] as string, /^号码 +名称 +启用 +最大联系地址数 +已设密码 +允许的网络 +呼叫转移$/);
+    assert.match(lines[0] as string, /^号码 +名称 +启用 +最大联系地址数 +已设密码 +允许的网络 +呼叫权限 +呼叫转移$/);
     // Wide characters count two columns: the cells line up under the header on a terminal.
     const header = lines[0] as string;
     const row = lines.find((l) => l.startsWith('1001')) as string;
@@ -462,6 +464,323 @@ describe('edgesip CLI against the control server', () => {
   });
 });
 
+describe('edgesip CLI: trunks, dial plan, DIDs, language, permissions', () => {
+  let dir: string;
+  let backend: FakeBackend;
+  let server: ControlServer;
+  const logs: LogEntry[] = [];
+  const cli = (args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}) => run(['--data-dir', dir, ...args], options);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edgesip-cli-trunks-'));
+    backend = new FakeBackend();
+    server = await startControlServer({ socketPath: join(dir, 'control.sock'), backend, logger: memoryLogger(logs) });
+  });
+
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('trunk add: every option reaches the API by its field; the password from stdin', async () => {
+    const r = await cli(
+      [
+        'trunk', 'add', 'itsp',
+        '--type', 'register',
+        '--domain', 'sip.example.net',
+        '--proxy', '192.0.2.1:5070',
+        '--transport', 'tls',
+        '--username', '0101234567',
+        '--auth-username', 'auth-0101',
+        '--realm', 'example.net',
+        '--password-stdin',
+        '--expires', '600',
+        '--peer', '203.0.113.0/24',
+        '--peer', '2001:db8::/32',
+        '--uri-params', 'user=phone;foo=bar',
+        '--from-user', '+861012345678',
+        '--from-display', 'Reception',
+        '--pai', '+861012345678',
+        '--from-template', 'sip:{number}@{domain}',
+        '--to-template', 'sip:{number}@{domain}',
+        '--pai-template', 'sip:{ext}@pbx.example',
+        '--disable',
+      ],
+      { stdin: 'trunk-secret-9\n' },
+    );
+    assert.deepEqual(r, { code: 0, out: 'trunk itsp added\n', err: '' });
+    assert.deepEqual(backend.trunkInputs.at(-1), {
+      name: 'itsp',
+      enabled: false,
+      type: 'register',
+      transport: 'TLS',
+      domain: 'sip.example.net',
+      proxy: '192.0.2.1:5070',
+      username: '0101234567',
+      authUsername: 'auth-0101',
+      realm: 'example.net',
+      requestUriParams: 'user=phone;foo=bar',
+      registerExpires: 600,
+      peers: ['203.0.113.0/24', '2001:db8::/32'],
+      callerId: { fromUser: '+861012345678', fromDisplay: 'Reception', pai: '+861012345678' },
+      templates: { from: 'sip:{number}@{domain}', to: 'sip:{number}@{domain}', pai: 'sip:{ext}@pbx.example' },
+      password: 'trunk-secret-9',
+    });
+    // Minimal: the daemon picks the defaults, among them the language's URI parameters.
+    const min = await cli(['trunk', 'add', 'carrier', '--type', 'ip', '--domain', '198.51.100.7', '--peer', '198.51.100.7']);
+    assert.equal(min.code, 0, min.err);
+    assert.deepEqual(backend.trunkInputs.at(-1), { name: 'carrier', type: 'ip', domain: '198.51.100.7', peers: ['198.51.100.7'] });
+    assert.equal(backend.trunks.get('carrier')?.requestUriParams, '');
+  });
+
+  test('trunk list: a table and --json', async () => {
+    const r = await cli(['trunk', 'list']);
+    assert.equal(r.code, 0, r.err);
+    const [header, ...rows] = r.out.trimEnd().split('\n') as [string, ...string[]];
+    assert.match(header, /^NAME +TYPE +ENABLED +DOMAIN +PROXY +TRANSPORT +USERNAME +PASSWORD SET +URI PARAMS +PEERS$/);
+    const starts = columnStarts(header);
+    const col = (row: string, i: number): string => row.slice(starts[i], starts[i + 1]).trim();
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => col(rows[0] as string, i)), ['itsp', 'register', 'no', 'sip.example.net', '192.0.2.1:5070', 'TLS', '0101234567', 'yes', 'user=phone;foo=bar']);
+    assert.equal((rows[0] as string).slice(starts[9]), '203.0.113.0/24,2001:db8::/32');
+    assert.deepEqual([0, 1, 2, 4, 6, 7, 8].map((i) => col(rows[1] as string, i)), ['carrier', 'ip', 'yes', '-', '-', 'no', '-']);
+    assert.equal((await cli(['trunk', 'list', '--json'])).out, `${JSON.stringify(backend.listTrunks())}\n`);
+    assert.doesNotMatch(r.out + (await cli(['trunk', 'list', '--json'])).out, /trunk-secret/, 'the password never comes back');
+  });
+
+  test('trunk set: only the options given; --password= removes it; --no-peers clears', async () => {
+    assert.deepEqual(await cli(['trunk', 'set', 'itsp', '--enable', '--transport', 'UDP', '--from-user', '']), { code: 0, out: 'trunk itsp updated\n', err: '' });
+    assert.deepEqual(backend.trunkInputs.at(-1), { enabled: true, transport: 'UDP', callerId: { fromUser: '' } });
+    assert.deepEqual(backend.trunks.get('itsp')?.callerId, { fromUser: '', fromDisplay: 'Reception', pai: '+861012345678' });
+    assert.equal((await cli(['trunk', 'set', 'itsp', '--password='])).code, 0);
+    assert.deepEqual(backend.trunkInputs.at(-1), { password: '' });
+    assert.equal(backend.trunks.get('itsp')?.hasPassword, false);
+    assert.equal((await cli(['trunk', 'set', 'itsp', '--no-peers', '--uri-params='])).code, 0);
+    assert.deepEqual(backend.trunkInputs.at(-1), { requestUriParams: '', peers: [] });
+  });
+
+  test('trunk refusals name the option; usage errors exit 2', async () => {
+    assert.deepEqual(await cli(['trunk', 'add', 'x', '--type', 'ip', '--domain', '192.0.2.5']), {
+      code: 1,
+      out: '',
+      err: 'edgesip: refused: --peer: is required for ip trunks: the networks the provider sends calls from\n',
+    });
+    const params = await cli(['trunk', 'add', 'x', '--type', 'register', '--domain', 'x.example', '--username', 'u', '--uri-params', ';user=phone']);
+    assert.deepEqual(params, { code: 1, out: '', err: "edgesip: refused: --uri-params: must not start with ';' (write user=phone, not ;user=phone)\n" });
+    const peer = await cli(['trunk', 'set', 'itsp', '--peer', '10.0.0.0/8', '--peer', 'nope']);
+    assert.match(peer.err, /^edgesip: refused: --peer: "nope" is not an IPv4 or IPv6 network/);
+    const tmpl = await cli(['trunk', 'set', 'itsp', '--to-template', 'sip:{num}@{domain}']);
+    assert.match(tmpl.err, /^edgesip: refused: --to-template: has an unknown placeholder \{num\}/);
+    const expires = await cli(['trunk', 'set', 'itsp', '--expires', '30']);
+    assert.match(expires.err, /refused: --expires: must be an integer from 60 to 86400/);
+    assert.deepEqual(await cli(['trunk', 'add', 'itsp', '--type', 'ip', '--domain', 'x.example', '--peer', '192.0.2.0/24']), { code: 1, out: '', err: 'edgesip: trunk itsp already exists\n' });
+    assert.deepEqual(await cli(['trunk', 'set', 'nope', '--enable']), { code: 1, out: '', err: 'edgesip: no trunk nope\n' });
+    assert.deepEqual(await cli(['trunk', 'remove', 'nope']), { code: 1, out: '', err: 'edgesip: no trunk nope\n' });
+
+    const cases: [string[], RegExp][] = [
+      [['trunk', 'add', 'x', '--domain', 'x.example'], /missing option --type/],
+      [['trunk', 'add', 'x', '--type', 'ip'], /missing option --domain/],
+      [['trunk', 'add', 'x', '--type', 'peer', '--domain', 'x.example'], /option --type must be one of register\|ip, not "peer"/],
+      [['trunk', 'set', 'x', '--transport', 'sctp'], /option --transport must be one of udp\|tcp\|tls, not "sctp"/],
+      [['trunk', 'set', 'x', '--expires', 'soon'], /option --expires needs a whole number/],
+      [['trunk', 'set', 'x', '--enable', '--disable'], /--enable and --disable cannot be used together/],
+      [['trunk', 'set', 'x', '--peer', '10.0.0.0/8', '--no-peers'], /--peer and --no-peers cannot be used together/],
+      [['trunk', 'set', 'x', '--password', 'a', '--password-stdin'], /--password and --password-stdin cannot be used together/],
+      [['trunk', 'set', 'x'], /nothing to change/],
+      [['trunk', 'add', 'x', '--type', 'ip', '--domain', 'y', '--no-peers'], /unknown option: --no-peers/],
+      [['trunk', 'add', '--type', 'ip', '--domain', 'y'], /missing argument: NAME/],
+      [['trunk'], /missing subcommand after "trunk"/],
+      [['trunk', 'show'], /unknown subcommand: trunk show/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, expected, args.join(' '));
+    }
+  });
+
+  test('trunk status: states and details in words; exit 1 when an enabled trunk failed', async () => {
+    const r = await cli(['trunk', 'status']);
+    assert.equal(r.code, 1, 'backup has wrong credentials');
+    const [header, ...rows] = r.out.trimEnd().split('\n') as [string, ...string[]];
+    assert.match(header, /^NAME +TYPE +STATE +DETAIL$/);
+    const starts = columnStarts(header);
+    const col = (row: string, i: number): string => (i === 3 ? row.slice(starts[3]) : row.slice(starts[i], starts[i + 1]).trim());
+    assert.deepEqual([0, 1, 2, 3].map((i) => col(rows[0] as string, i)), ['itsp', 'register', 'registered', '200, expires in 55m12s']);
+    assert.deepEqual([2, 3].map((i) => col(rows[1] as string, i)), ['wrong credentials', '403 Forbidden, retry in 4m00s']);
+    assert.deepEqual([1, 2, 3].map((i) => col(rows[2] as string, i)), ['ip', 'no registration (ip)', '-']);
+    assert.deepEqual([2, 3].map((i) => col(rows[3] as string, i)), ['idle', '-']);
+    const json = await cli(['trunk', 'status', '--json']);
+    assert.equal(json.code, 1);
+    assert.equal(json.out, `${JSON.stringify(backend.trunkStatus)}\n`);
+    const zh = await cli(['trunk', 'status'], { env: ZH });
+    assert.match(zh.out, /^名称 +类型 +状态 +详情\n/);
+    assert.match(zh.out, /账号或密码错误 +403 Forbidden, 4m00s 后重试/);
+    const saved = backend.trunkStatus;
+    backend.trunkStatus = saved.filter((s) => s.name !== 'backup');
+    assert.equal((await cli(['trunk', 'status'])).code, 0);
+    backend.trunkStatus = [];
+    assert.deepEqual(await cli(['trunk', 'status']), { code: 0, out: '', err: 'no trunk status (no trunks, or none running yet)\n' });
+    backend.trunkStatus = saved;
+  });
+
+  test('route add, list, move, test, remove', async () => {
+    assert.deepEqual(await cli(['route', 'list']), { code: 0, out: '', err: 'no dial rules: calls to numbers that are no extension are refused\n' });
+    const a = await cli(['route', 'add', 'mobile', '--pattern', '91[3-9]XXXXXXXXX', '--strip', '1', '--prefix', '+86', '--trunk', 'itsp', '--trunk', 'carrier', '--class', 'national']);
+    assert.deepEqual(a, { code: 0, out: 'dial rule mobile added at position 1\n', err: '' });
+    assert.deepEqual(backend.dialPlan[0], { name: 'mobile', pattern: '91[3-9]XXXXXXXXX', strip: 1, prefix: '+86', trunks: ['itsp', 'carrier'], class: 'national' });
+    assert.equal((await cli(['route', 'add', 'intl', '--pattern', '900.', '--strip', '1', '--trunk', 'itsp', '--class', 'International'])).code, 0);
+    assert.deepEqual(await cli(['route', 'add', 'sos', '--pattern', '11[09]', '--trunk', 'carrier', '--class', 'emergency', '--position', '1']), {
+      code: 0,
+      out: 'dial rule sos added at position 1\n',
+      err: '',
+    });
+    const list = await cli(['route', 'list']);
+    assert.equal(
+      list.out,
+      [
+        'POS  NAME    PATTERN           STRIP  PREFIX  TRUNKS        CLASS',
+        '1    sos     11[09]            0      -       carrier       emergency',
+        '2    mobile  91[3-9]XXXXXXXXX  1      +86     itsp,carrier  national',
+        '3    intl    900.              1      -       itsp          international',
+        '',
+      ].join('\n'),
+    );
+    assert.equal((await cli(['route', 'list', '--json'])).out, `${JSON.stringify(backend.dialPlan)}\n`);
+    assert.deepEqual(await cli(['route', 'move', 'sos', '3']), { code: 0, out: 'dial rule sos moved to position 3\n', err: '' });
+    assert.deepEqual(backend.dialPlan.map((r) => r.name), ['mobile', 'intl', 'sos']);
+
+    assert.deepEqual(await cli(['route', 'test', '913800138000']), { code: 0, out: '913800138000: rule mobile (national), sends +8613800138000 over itsp, carrier\n', err: '' });
+    assert.deepEqual(await cli(['route', 'test', '120']), { code: 1, out: '120: no dial rule matches\n', err: '' });
+    assert.deepEqual(await cli(['route', 'test', '9004420', '--json']), {
+      code: 0,
+      out: '{"number":"9004420","match":{"rule":"intl","class":"international","number":"004420","trunks":["itsp"]}}\n',
+      err: '',
+    });
+    const zh = await cli(['route', 'list'], { env: ZH });
+    assert.match(zh.out, /^位置 +名称 +模式 +去除位数 +前缀 +中继 +类别\n/);
+    assert.match(zh.out, /国内长途/);
+    assert.match((await cli(['route', 'test', '110'], { env: ZH })).out, /^110：规则 sos（紧急呼叫），经 carrier 送出 110\n$/);
+
+    assert.deepEqual(await cli(['trunk', 'remove', 'carrier']), { code: 1, out: '', err: 'edgesip: refused: NAME: trunk carrier is used by dial rule(s) mobile, sos: remove it from them first\n' });
+    assert.deepEqual(await cli(['route', 'remove', 'sos']), { code: 0, out: 'dial rule sos removed\n', err: '' });
+    assert.deepEqual(await cli(['route', 'remove', 'sos']), { code: 1, out: '', err: 'edgesip: no dial rule sos\n' });
+    assert.deepEqual(await cli(['route', 'move', 'nope', '1']), { code: 1, out: '', err: 'edgesip: no dial rule nope\n' });
+  });
+
+  test('route refusals and usage errors', async () => {
+    assert.deepEqual(await cli(['route', 'add', 'x', '--pattern', '9.X', '--trunk', 'itsp', '--class', 'local']), {
+      code: 1,
+      out: '',
+      err: "edgesip: refused: --pattern: '.' may only come last (position 2)\n",
+    });
+    assert.deepEqual(await cli(['route', 'add', 'x', '--pattern', '9X', '--trunk', 'nope', '--class', 'local']), { code: 1, out: '', err: 'edgesip: refused: --trunk: no trunk nope\n' });
+    assert.deepEqual(await cli(['route', 'add', 'mobile', '--pattern', '9X', '--trunk', 'itsp', '--class', 'local']), { code: 1, out: '', err: 'edgesip: dial rule mobile already exists\n' });
+    assert.match((await cli(['route', 'add', 'x', '--pattern', '9X', '--trunk', 'itsp', '--class', 'local', '--position', '9'])).err, /refused: --position: must be from 1 to 3/);
+    assert.match((await cli(['route', 'move', 'mobile', '7'])).err, /refused: POSITION: must be from 1 to 2/);
+    const cases: [string[], RegExp][] = [
+      [['route', 'add', 'x', '--trunk', 'itsp', '--class', 'local'], /missing option --pattern/],
+      [['route', 'add', 'x', '--pattern', '9X', '--class', 'local'], /missing option --trunk/],
+      [['route', 'add', 'x', '--pattern', '9X', '--trunk', 'itsp'], /missing option --class/],
+      [['route', 'add', 'x', '--pattern', '9X', '--trunk', 'itsp', '--class', 'premium'], /option --class must be one of internal\|local\|national\|international\|emergency, not "premium"/],
+      [['route', 'add', 'x', '--pattern', '9X', '--trunk', 'itsp', '--class', 'local', '--strip', 'one'], /option --strip needs a whole number/],
+      [['route', 'move', 'mobile'], /missing argument: POSITION/],
+      [['route', 'move', 'mobile', 'first'], /option POSITION needs a whole number, not "first"/],
+      [['route', 'test'], /missing argument: NUMBER/],
+      [['route'], /missing subcommand after "route"/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, expected, args.join(' '));
+    }
+  });
+
+  test('did add, list, default, remove', async () => {
+    await backend.addExtension({ number: '101', password: 'pass-word-101' });
+    await backend.addExtension({ number: '102', password: 'pass-word-102' });
+    assert.deepEqual(await cli(['did', 'list']), { code: 0, out: 'calls to other numbers are refused\n', err: 'no DIDs\n' });
+    assert.deepEqual(await cli(['did', 'add', '5551234', '--extension', '101']), { code: 0, out: 'calls to 5551234 ring extension 101\n', err: '' });
+    assert.equal((await cli(['did', 'add', '+861012345678', '--extension', '102'])).code, 0);
+    assert.deepEqual(await cli(['did', 'default', '102']), { code: 0, out: 'other numbers ring extension 102\n', err: '' });
+    assert.deepEqual(await cli(['did', 'list']), {
+      code: 0,
+      out: 'DID            EXTENSION\n5551234        101\n+861012345678  102\nother numbers ring extension 102\n',
+      err: '',
+    });
+    assert.equal((await cli(['did', 'list', '--json'])).out, '{"dids":[{"did":"5551234","extension":"101"},{"did":"+861012345678","extension":"102"}],"defaultDestination":"102"}\n');
+    const zh = await cli(['did', 'list'], { env: ZH });
+    assert.match(zh.out, /^DID +分机\n/);
+    assert.match(zh.out, /其他号码振铃分机 102\n$/);
+
+    assert.deepEqual(await cli(['did', 'add', '5551234', '--extension', '102']), { code: 1, out: '', err: 'edgesip: DID 5551234 is already routed (remove it first)\n' });
+    assert.deepEqual(await cli(['did', 'add', '5550000', '--extension', '109']), { code: 1, out: '', err: 'edgesip: refused: --extension: no extension 109\n' });
+    assert.deepEqual(await cli(['did', 'add', '555-0000', '--extension', '101']), { code: 1, out: '', err: 'edgesip: refused: DID: must be 1-32 digits, * or #, with an optional leading +\n' });
+    assert.deepEqual(await cli(['did', 'default', '109']), { code: 1, out: '', err: 'edgesip: refused: EXT: no extension 109\n' });
+    assert.deepEqual(await cli(['did', 'remove', '+861012345678']), { code: 0, out: 'DID +861012345678 removed\n', err: '' });
+    assert.deepEqual(await cli(['did', 'remove', '+861012345678']), { code: 1, out: '', err: 'edgesip: no DID +861012345678\n' });
+    assert.deepEqual(await cli(['did', 'default', 'none']), { code: 0, out: 'calls to other numbers are refused\n', err: '' });
+    assert.equal(backend.inbound.defaultDestination, '');
+    assert.match((await cli(['did', 'add', '5550000'])).err, /missing option --extension/);
+    assert.match((await cli(['did', 'default'])).err, /missing argument: EXT\|none/);
+  });
+
+  test('language: show and set; new trunks follow it, unless given', async () => {
+    assert.deepEqual(await cli(['language']), { code: 0, out: 'language: en\n', err: '' });
+    assert.deepEqual(await cli(['language', '--json']), { code: 0, out: '{"language":"en"}\n', err: '' });
+    assert.deepEqual(await cli(['language', 'zh-cn']), {
+      code: 0,
+      out: 'language set to zh-CN; new trunks get the Request-URI parameters "user=phone" unless given (existing trunks are unchanged)\n',
+      err: '',
+    });
+    assert.equal(backend.language, 'zh-CN');
+    assert.equal((await cli(['trunk', 'add', 'cn', '--type', 'register', '--domain', 'sip.example.cn', '--username', 'u'])).code, 0);
+    assert.equal(backend.trunks.get('cn')?.requestUriParams, 'user=phone');
+    assert.equal((await cli(['trunk', 'add', 'cn2', '--type', 'register', '--domain', 'sip.example.cn', '--username', 'u', '--uri-params='])).code, 0);
+    assert.equal(backend.trunks.get('cn2')?.requestUriParams, '', 'given empty: kept empty');
+    assert.deepEqual(await cli(['language'], { env: ZH }), { code: 0, out: '语言：zh-CN\n', err: '' });
+    assert.deepEqual(await cli(['language', 'en'], { env: ZH }), { code: 0, out: '语言已设为 en；新建中继未指定时使用 Request-URI 参数 无（已有中继不变）\n', err: '' });
+    const bad = await cli(['language', 'fr']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /LANGUAGE must be one of en\|zh-CN, not "fr"/);
+    assert.match((await cli(['language', 'en', 'zh-CN'])).err, /unexpected argument: zh-CN/);
+  });
+
+  test('ext --permission on add and set, shown in ext list', async () => {
+    assert.equal((await cli(['ext', 'add', '103', '--password', 'pass-word-103', '--permission', 'local'])).code, 0);
+    assert.equal(backend.extensions.get('103')?.permission, 'local');
+    assert.deepEqual(await cli(['ext', 'set', '103', '--permission', 'international']), { code: 0, out: 'extension 103 updated\n', err: '' });
+    assert.deepEqual(backend.inputs.at(-1), { permission: 'international' });
+    const list = await cli(['ext', 'list']);
+    const lines = list.out.trimEnd().split('\n');
+    const starts = columnStarts(lines[0] as string);
+    assert.equal((lines.find((l) => l.startsWith('103')) as string).slice(starts[6], starts[7]).trim(), 'international');
+    const zh = await cli(['ext', 'list'], { env: ZH });
+    assert.match(zh.out.split('\n').find((l) => l.startsWith('103')) as string, /国际长途/);
+    const bad = await cli(['ext', 'set', '103', '--permission', 'emergency']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /option --permission must be one of internal\|local\|national\|international, not "emergency"/);
+  });
+
+  test('--help of the new groups, in both languages', async () => {
+    for (const args of [['trunk', '--help'], ['trunk', 'add', '--help'], ['route', 'help'], ['route', 'test', '-h'], ['did', '--help'], ['language', '--help'], ['language', 'help']]) {
+      const r = await cli(args);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.match(r.out, /^usage: edgesip/, args.join(' '));
+      const zh = await cli(args, { env: ZH });
+      assert.match(zh.out, /^用法：edgesip/, args.join(' '));
+    }
+    assert.match((await cli(['trunk', '--help'])).out, /--uri-params PARAMS/);
+    assert.match((await cli(['route', '--help'])).out, /N 2-9, Z 1-9/);
+    assert.match((await cli(['--help'])).out, /trunk list\|add\|set\|remove\|status/);
+    assert.match((await cli(['ext', '--help'])).out, /--permission internal\|local\|national\|international/);
+  });
+
+  test('trunk passwords never reach the audit log', () => {
+    assert.ok(logs.some((l) => l.msg === 'control API request'));
+    assert.ok(!JSON.stringify(logs).includes('trunk-secret-9'));
+  });
+});
+
 describe('edgesip CLI without a daemon', () => {
   test('every daemon command exits 3 when nothing listens', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgesip-cli-'));
@@ -475,6 +794,13 @@ describe('edgesip CLI without a daemon', () => {
         ['calls'],
         ['cdr', 'list', '--since', '7d'],
         ['cdr', 'export'],
+        ['trunk', 'list'],
+        ['trunk', 'status', '--json'],
+        ['route', 'test', '9123'],
+        ['did', 'list'],
+        ['did', 'default', 'none'],
+        ['language'],
+        ['language', 'en'],
       ]) {
         const r = await run(['--data-dir', dir, ...args]);
         assert.equal(r.code, 3, args.join(' '));

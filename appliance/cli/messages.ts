@@ -8,28 +8,36 @@ const MESSAGES = {
   usage: {
     en: `usage: edgesip [--data-dir DIR] <command> [options]
 commands:
-  version                       print the version
-  config check                  validate DIR/config.json
-  ext list|add|set|remove       manage extensions (edgesip ext --help)
-  reg list                      show current registrations
-  acl list|add|remove           manage the IP white and black lists
-  blocks list|remove            show or lift automatic blocks
-  calls                         show the calls in progress
-  cdr list|export               show or export call detail records
-  help                          this text
+  version                           print the version
+  config check                      validate DIR/config.json
+  ext list|add|set|remove           manage extensions (edgesip ext --help)
+  trunk list|add|set|remove|status  manage SIP trunks to providers
+  route list|add|remove|move|test   manage the dial plan (outgoing calls)
+  did list|add|remove|default       route incoming trunk calls to extensions
+  language [en|zh-CN]               show or set the language setting
+  reg list                          show current registrations
+  acl list|add|remove               manage the IP white and black lists
+  blocks list|remove                show or lift automatic blocks
+  calls                             show the calls in progress
+  cdr list|export                   show or export call detail records
+  help                              this text
 DIR defaults to /var/lib/edgesip; the running daemon is reached on DIR/control.sock.
 exit codes: 0 ok, 1 refused by the daemon, 2 usage error, 3 daemon not running`,
     'zh-CN': `用法：edgesip [--data-dir DIR] <命令> [选项]
 命令：
-  version                       显示版本
-  config check                  校验 DIR/config.json
-  ext list|add|set|remove       管理分机（edgesip ext --help）
-  reg list                      查看当前注册
-  acl list|add|remove           管理 IP 白名单和黑名单
-  blocks list|remove            查看或解除自动封禁
-  calls                         查看进行中的通话
-  cdr list|export               查看或导出通话记录
-  help                          显示本帮助
+  version                           显示版本
+  config check                      校验 DIR/config.json
+  ext list|add|set|remove           管理分机（edgesip ext --help）
+  trunk list|add|set|remove|status  管理连接运营商的 SIP 中继
+  route list|add|remove|move|test   管理拨号规则（呼出）
+  did list|add|remove|default       将中继呼入的号码路由到分机
+  language [en|zh-CN]               查看或设置语言
+  reg list                          查看当前注册
+  acl list|add|remove               管理 IP 白名单和黑名单
+  blocks list|remove                查看或解除自动封禁
+  calls                             查看进行中的通话
+  cdr list|export                   查看或导出通话记录
+  help                              显示本帮助
 DIR 默认为 /var/lib/edgesip；通过 DIR/control.sock 连接运行中的守护进程。
 退出码：0 成功，1 守护进程拒绝，2 用法错误，3 守护进程未运行`,
   },
@@ -37,14 +45,18 @@ DIR 默认为 /var/lib/edgesip；通过 DIR/control.sock 连接运行中的守�
     en: `usage: edgesip ext <subcommand>
   ext list [--json]
   ext add NUMBER (--password P | --password-stdin) [--name N] [--max-contacts N]
-          [--allow CIDR]... [--disabled] [FORWARDING]
+          [--allow CIDR]... [--disabled] [--permission CLASS] [FORWARDING]
   ext set NUMBER [--password P | --password-stdin] [--name N] [--max-contacts N]
-          [--allow CIDR]... [--allow-any] [--enable | --disable] [FORWARDING]
+          [--allow CIDR]... [--allow-any] [--enable | --disable] [--permission CLASS]
+          [FORWARDING]
   ext remove NUMBER
 A password on the command line is visible to other users (ps): prefer --password-stdin.
 Passwords need at least 8 characters, must differ from the number, and a password of
 digits only needs at least 12. --allow replaces the list of networks the extension may
 use; --allow-any clears it (any network).
+--permission internal|local|national|international: the dial rules the extension may
+use (each class allows the ones before it; emergency rules are always allowed; new
+extensions get national).
 FORWARDING (TARGET: an extension or a dialled number; "off" or "" turns it off;
 options not given keep their current value):
   --forward-always TARGET       forward every call
@@ -56,13 +68,16 @@ example: edgesip ext set 101 --forward-always 102 --forward-busy 103 --forward-n
     'zh-CN': `用法：edgesip ext <子命令>
   ext list [--json]
   ext add 号码 (--password 密码 | --password-stdin) [--name 名称] [--max-contacts N]
-          [--allow CIDR]... [--disabled] [呼叫转移选项]
+          [--allow CIDR]... [--disabled] [--permission 权限] [呼叫转移选项]
   ext set 号码 [--password 密码 | --password-stdin] [--name 名称] [--max-contacts N]
-          [--allow CIDR]... [--allow-any] [--enable | --disable] [呼叫转移选项]
+          [--allow CIDR]... [--allow-any] [--enable | --disable] [--permission 权限]
+          [呼叫转移选项]
   ext remove 号码
 命令行中的密码对其他用户可见（ps），建议使用 --password-stdin。
 密码至少 8 个字符，不能与号码相同，纯数字密码至少 12 位。--allow 替换分机可使用的
 网络列表；--allow-any 清空该列表（允许任意网络）。
+--permission internal|local|national|international：分机可使用的拨号规则类别（内部、
+本地、国内长途、国际长途；每一级包含之前各级；紧急呼叫始终允许；新分机默认为 national）。
 呼叫转移选项（目标：分机号或拨打的号码；"off" 或 "" 表示关闭；未指定的选项保持原值）：
   --forward-always 目标         无条件转移所有来电
   --forward-busy 目标           分机忙时转移
@@ -70,6 +85,136 @@ example: edgesip ext set 101 --forward-always 102 --forward-busy 103 --forward-n
   --forward-unavailable 目标    分机未注册或不可达时转移
   --noanswer-timeout N          无应答转移前的振铃时间，5-300 秒（默认 20）
 示例：edgesip ext set 101 --forward-always 102 --forward-busy 103 --forward-noanswer 104 --noanswer-timeout 15`,
+  },
+  trunkUsage: {
+    en: `usage: edgesip trunk <subcommand>
+  trunk list [--json]
+  trunk add NAME --type register|ip --domain HOST[:PORT] [OPTIONS]
+  trunk set NAME [OPTIONS]
+  trunk remove NAME
+  trunk status [--json]
+OPTIONS (on set, only the options given change):
+  --type register|ip          register: the PBX registers to the provider as --username;
+                              ip: the provider sends calls from --peer networks, no REGISTER
+  --domain HOST[:PORT]        provider domain (found by RFC 3263: NAPTR, SRV, A/AAAA) or
+                              IP address; IPv6 in brackets: [2001:db8::1]:5060
+  --proxy HOST[:PORT]         send everything there instead of resolving the domain ('' = none)
+  --transport udp|tcp|tls     (default udp)
+  --username USER             account (AOR user), required for register trunks
+  --auth-username USER        digest user name if not the account ('' = the account)
+  --realm REALM               answer only challenges of this realm ('' = any)
+  --password P | --password-stdin   kept in secrets.json, never shown; on set '' removes it
+  --expires N                 registration expiry asked for, 60-86400 s (default 3600)
+  --peer CIDR                 network calls may come from (repeatable; replaces the list);
+                              --no-peers (set) clears it
+  --uri-params PARAMS         URI parameters added to Request-URIs, e.g. user=phone or
+                              user=phone;foo=bar ('' = none). Not given on add: the language
+                              default (zh-CN: user=phone, en: none)
+  --from-user USER            caller number sent in From ('' = the extension number)
+  --from-display NAME         caller name sent in From ('' = the extension's name)
+  --pai NUMBER                P-Asserted-Identity sip:NUMBER@domain ('' = none)
+  --from-template URI         URI templates with {number} {ext} {domain}, e.g.
+  --to-template URI             sip:{number}@{domain}; '' = the default
+  --pai-template URI
+  --enable | --disable
+status exits 1 when an enabled trunk failed (wrong credentials, unreachable, failed).
+example: printf '%s\\n' 'secret' | edgesip trunk add itsp --type register --domain sip.example.net --username 0101234567 --password-stdin`,
+    'zh-CN': `用法：edgesip trunk <子命令>
+  trunk list [--json]
+  trunk add 名称 --type register|ip --domain 主机[:端口] [选项]
+  trunk set 名称 [选项]
+  trunk remove 名称
+  trunk status [--json]
+选项（set 时只修改指定的选项）：
+  --type register|ip          register：本机以 --username 向运营商注册；
+                              ip：运营商从 --peer 网络发来呼叫，不注册
+  --domain 主机[:端口]        运营商域名（按 RFC 3263 解析：NAPTR、SRV、A/AAAA）或 IP
+                              地址；IPv6 需加方括号：[2001:db8::1]:5060
+  --proxy 主机[:端口]         所有请求发往该地址，不再解析域名（'' 表示不用）
+  --transport udp|tcp|tls     （默认 udp）
+  --username 用户             账号（AOR 用户部分），register 类型必填
+  --auth-username 用户        认证用户名（与账号不同时填写；'' 表示使用账号）
+  --realm 域                  只应答该域的认证质询（'' 表示任意）
+  --password 密码 | --password-stdin   保存在 secrets.json 中，不会显示；set 时 '' 表示删除
+  --expires N                 请求的注册有效期，60-86400 秒（默认 3600）
+  --peer CIDR                 允许发来呼叫的网络（可重复；替换原列表）；
+                              --no-peers（仅 set）清空
+  --uri-params 参数           附加到 Request-URI 的 URI 参数，如 user=phone 或
+                              user=phone;foo=bar（'' 表示无）。add 时未指定则取语言默认值
+                              （zh-CN：user=phone，en：无）
+  --from-user 用户            From 中的主叫号码（'' 表示分机号）
+  --from-display 名称         From 中的主叫名称（'' 表示分机名称）
+  --pai 号码                  P-Asserted-Identity 为 sip:号码@域名（'' 表示不发送）
+  --from-template URI         URI 模板，可用 {number} {ext} {domain}，如
+  --to-template URI             sip:{number}@{domain}；'' 表示默认
+  --pai-template URI
+  --enable | --disable
+有已启用的中继失败（认证失败、不可达、失败）时，status 的退出码为 1。
+示例：printf '%s\\n' 'secret' | edgesip trunk add itsp --type register --domain sip.example.net --username 0101234567 --password-stdin`,
+  },
+  routeUsage: {
+    en: `usage: edgesip route <subcommand>
+  route list [--json]
+  route add NAME --pattern P --trunk T [--trunk T]... --class CLASS [--strip N]
+            [--prefix DIGITS] [--position N]
+  route remove NAME
+  route move NAME POSITION
+  route test NUMBER [--json]
+Rules are tried in order (position 1 first); the first whose pattern matches the whole
+dialled number routes the call over its trunks, in the order given (failover).
+Pattern: digits * # (+ only first), X any digit, N 2-9, Z 1-9, [1-5] or [135] one digit
+of the set, a final . one or more further digits. Example: 9X. is 9 followed by two or more digits.
+--strip N removes N leading characters, then --prefix is added: 913800138000 with
+--strip 1 --prefix +86 is sent as +8613800138000.
+CLASS: internal, local, national, international (an extension may use the classes up
+to its --permission) or emergency (every extension).
+route test shows which rule a number takes and what is sent (no call is made).
+example: edgesip route add mobile --pattern 91[3-9]XXXXXXXXX --strip 1 --trunk itsp --trunk backup --class national`,
+    'zh-CN': `用法：edgesip route <子命令>
+  route list [--json]
+  route add 名称 --pattern 模式 --trunk 中继 [--trunk 中继]... --class 类别 [--strip N]
+            [--prefix 数字] [--position N]
+  route remove 名称
+  route move 名称 位置
+  route test 号码 [--json]
+规则按顺序尝试（位置 1 最先）；第一个与整个拨打号码匹配的规则，按给出的中继顺序
+（失败时换下一个）送出呼叫。
+模式：数字 * #（+ 只能在最前），X 任意数字，N 2-9，Z 1-9，[1-5] 或 [135] 集合中的一位
+数字，结尾的 . 表示一位或多位数字。例如 9X. 表示 9 后接至少两位数字。
+--strip N 去掉开头的 N 个字符，再加上 --prefix：913800138000 配合 --strip 1 --prefix +86
+送出 +8613800138000。
+类别：internal（内部）、local（本地）、national（国内长途）、international（国际长途），
+分机可使用不超过其 --permission 的类别；emergency（紧急呼叫）所有分机均可使用。
+route test 显示号码会匹配哪条规则以及送出的号码（不会发起呼叫）。
+示例：edgesip route add mobile --pattern 91[3-9]XXXXXXXXX --strip 1 --trunk itsp --trunk backup --class national`,
+  },
+  didUsage: {
+    en: `usage: edgesip did <subcommand>
+  did list [--json]
+  did add DID --extension EXT
+  did remove DID
+  did default EXT|none
+A call from a trunk to DID (the called number: digits, * #, optional leading +) rings
+extension EXT; calls to other numbers ring the default destination, or are refused
+when it is none.`,
+    'zh-CN': `用法：edgesip did <子命令>
+  did list [--json]
+  did add 号码 --extension 分机
+  did remove 号码
+  did default 分机|none
+中继呼入 DID 号码（被叫号码：数字、* #，可带前导 +）时振铃对应分机；其他号码振铃默认
+目的分机，默认为 none 时拒绝接入。`,
+  },
+  languageUsage: {
+    en: `usage: edgesip language [--json]        show the language setting
+       edgesip language en|zh-CN          set it
+The language setting is also the default of the Request-URI parameters of new trunks
+(zh-CN: user=phone, en: none); existing trunks keep theirs. The CLI's own messages follow
+LANG.`,
+    'zh-CN': `用法：edgesip language [--json]        查看语言设置
+      edgesip language en|zh-CN          设置语言
+语言设置同时决定新建中继的 Request-URI 参数默认值（zh-CN：user=phone，en：无）；已有中继
+保持不变。命令行自身的提示语言取决于 LANG。`,
   },
   regUsage: {
     en: `usage: edgesip reg list [--json]
@@ -186,6 +331,71 @@ list 显示最近的 N 条通话（默认 50，最多 100000）；export 将所�
   },
   limitRange: { en: 'option --limit needs a number from 1 to {max}, not "{value}"', 'zh-CN': '选项 --limit 需要 1 到 {max} 之间的数，而不是 "{value}"' },
   sinceAfterUntil: { en: '--until must be later than --since', 'zh-CN': '--until 必须晚于 --since' },
+  missingOption: { en: 'missing option {flag}', 'zh-CN': '缺少选项 {flag}' },
+  badChoice: { en: 'option {flag} must be one of {choices}, not "{value}"', 'zh-CN': '选项 {flag} 必须是 {choices} 之一，而不是 "{value}"' },
+  badArgChoice: { en: '{name} must be one of {choices}, not "{value}"', 'zh-CN': '{name} 必须是 {choices} 之一，而不是 "{value}"' },
+  trunkAdded: { en: 'trunk {name} added', 'zh-CN': '已添加中继 {name}' },
+  trunkUpdated: { en: 'trunk {name} updated', 'zh-CN': '已更新中继 {name}' },
+  trunkRemoved: { en: 'trunk {name} removed', 'zh-CN': '已删除中继 {name}' },
+  trunkNotFound: { en: 'no trunk {name}', 'zh-CN': '中继 {name} 不存在' },
+  trunkExists: { en: 'trunk {name} already exists', 'zh-CN': '中继 {name} 已存在' },
+  noTrunks: { en: 'no trunks', 'zh-CN': '没有中继' },
+  noTrunkStatus: { en: 'no trunk status (no trunks, or none running yet)', 'zh-CN': '没有中继状态（没有中继，或尚未运行）' },
+  trunkExpiresIn: { en: 'expires in {time}', 'zh-CN': '{time} 后到期' },
+  trunkRetryIn: { en: 'retry in {time}', 'zh-CN': '{time} 后重试' },
+  'trunkState.registered': { en: 'registered', 'zh-CN': '已注册' },
+  'trunkState.registering': { en: 'registering', 'zh-CN': '注册中' },
+  'trunkState.failed': { en: 'failed', 'zh-CN': '失败' },
+  'trunkState.unreachable': { en: 'unreachable', 'zh-CN': '不可达' },
+  'trunkState.wrong-credentials': { en: 'wrong credentials', 'zh-CN': '账号或密码错误' },
+  'trunkState.idle': { en: 'idle', 'zh-CN': '空闲' },
+  'trunkState.ip': { en: 'no registration (ip)', 'zh-CN': '无需注册（IP 对接）' },
+  'trunkType.register': { en: 'register', 'zh-CN': '注册' },
+  'trunkType.ip': { en: 'ip', 'zh-CN': 'IP 对接' },
+  'class.internal': { en: 'internal', 'zh-CN': '内部' },
+  'class.local': { en: 'local', 'zh-CN': '本地' },
+  'class.national': { en: 'national', 'zh-CN': '国内长途' },
+  'class.international': { en: 'international', 'zh-CN': '国际长途' },
+  'class.emergency': { en: 'emergency', 'zh-CN': '紧急呼叫' },
+  ruleAdded: { en: 'dial rule {name} added at position {position}', 'zh-CN': '已在位置 {position} 添加拨号规则 {name}' },
+  ruleRemoved: { en: 'dial rule {name} removed', 'zh-CN': '已删除拨号规则 {name}' },
+  ruleMoved: { en: 'dial rule {name} moved to position {position}', 'zh-CN': '已将拨号规则 {name} 移到位置 {position}' },
+  ruleNotFound: { en: 'no dial rule {name}', 'zh-CN': '拨号规则 {name} 不存在' },
+  ruleExists: { en: 'dial rule {name} already exists', 'zh-CN': '拨号规则 {name} 已存在' },
+  noRules: { en: 'no dial rules: calls to numbers that are no extension are refused', 'zh-CN': '没有拨号规则：拨打非分机号码的呼叫将被拒绝' },
+  routeTestMatch: {
+    en: '{number}: rule {name} ({class}), sends {sent} over {trunks}',
+    'zh-CN': '{number}：规则 {name}（{class}），经 {trunks} 送出 {sent}',
+  },
+  routeTestNone: { en: '{number}: no dial rule matches', 'zh-CN': '{number}：没有匹配的拨号规则' },
+  didAdded: { en: 'calls to {did} ring extension {extension}', 'zh-CN': '呼入 {did} 的呼叫将振铃分机 {extension}' },
+  didRemoved: { en: 'DID {did} removed', 'zh-CN': '已删除 DID {did}' },
+  didNotFound: { en: 'no DID {did}', 'zh-CN': 'DID {did} 不存在' },
+  didExists: { en: 'DID {did} is already routed (remove it first)', 'zh-CN': 'DID {did} 已有路由（请先删除）' },
+  noDids: { en: 'no DIDs', 'zh-CN': '没有 DID' },
+  didDefault: { en: 'other numbers ring extension {extension}', 'zh-CN': '其他号码振铃分机 {extension}' },
+  didDefaultNone: { en: 'calls to other numbers are refused', 'zh-CN': '呼入其他号码的呼叫将被拒绝' },
+  languageIs: { en: 'language: {language}', 'zh-CN': '语言：{language}' },
+  languageSet: {
+    en: 'language set to {language}; new trunks get the Request-URI parameters {params} unless given (existing trunks are unchanged)',
+    'zh-CN': '语言已设为 {language}；新建中继未指定时使用 Request-URI 参数 {params}（已有中继不变）',
+  },
+  noneValue: { en: 'none', 'zh-CN': '无' },
+  colType: { en: 'TYPE', 'zh-CN': '类型' },
+  colDomain: { en: 'DOMAIN', 'zh-CN': '域名' },
+  colProxy: { en: 'PROXY', 'zh-CN': '代理' },
+  colUsername: { en: 'USERNAME', 'zh-CN': '账号' },
+  colUriParams: { en: 'URI PARAMS', 'zh-CN': 'URI 参数' },
+  colPeers: { en: 'PEERS', 'zh-CN': '对端网络' },
+  colDetail: { en: 'DETAIL', 'zh-CN': '详情' },
+  colPos: { en: 'POS', 'zh-CN': '位置' },
+  colPattern: { en: 'PATTERN', 'zh-CN': '模式' },
+  colStrip: { en: 'STRIP', 'zh-CN': '去除位数' },
+  colPrefix: { en: 'PREFIX', 'zh-CN': '前缀' },
+  colTrunks: { en: 'TRUNKS', 'zh-CN': '中继' },
+  colClass: { en: 'CLASS', 'zh-CN': '类别' },
+  colDid: { en: 'DID', 'zh-CN': 'DID' },
+  colPermission: { en: 'PERMISSION', 'zh-CN': '呼叫权限' },
   white: { en: 'white', 'zh-CN': '白' },
   black: { en: 'black', 'zh-CN': '黑' },
   yes: { en: 'yes', 'zh-CN': '是' },

@@ -13,14 +13,22 @@ import { callsCommand } from './commands/calls';
 import { cdrCommand } from './commands/cdr';
 import { CommandFailure, DEFAULT_DATA_DIR, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError, type CliContext, type CliIo } from './commands/common';
 import { configCommand } from './commands/config';
+import { didCommand } from './commands/did';
 import { extCommand } from './commands/ext';
+import { languageCommand } from './commands/language';
 import { regCommand } from './commands/reg';
+import { routeCommand } from './commands/route';
+import { trunkCommand } from './commands/trunk';
 import { langFromEnv, message, type MessageKey } from './messages';
 
 export type { CliIo } from './commands/common';
 
 const GROUPS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
   ext: extCommand,
+  trunk: trunkCommand,
+  route: routeCommand,
+  did: didCommand,
+  language: languageCommand,
   reg: regCommand,
   acl: aclCommand,
   blocks: blocksCommand,

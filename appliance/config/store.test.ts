@@ -64,7 +64,7 @@ test('the loaded config is frozen: nothing can change the running one by acciden
   }
 });
 
-test('a version 1 file is migrated to version 3 with defaults, the old one kept as config.json.v1', () => {
+test('a version 1 file is migrated to the current version with defaults, the old one kept as config.json.v1', () => {
   const dir = tempDir();
   try {
     const current = defaultConfig();
@@ -72,36 +72,44 @@ test('a version 1 file is migrated to version 3 with defaults, the old one kept 
     const text = JSON.stringify(v1);
     writeFileSync(join(dir, 'config.json'), text);
     const { config } = loadConfig(dir);
-    assert.equal(config.version, 3);
+    assert.equal(config.version, 4);
     assert.equal(config.language, 'zh-CN', 'existing settings are kept');
     assert.deepEqual(config.sip.digestAlgorithms, current.sip.digestAlgorithms);
     assert.deepEqual(config.guard, current.guard);
     assert.deepEqual(config.calls, current.calls);
     assert.equal(readFileSync(join(dir, 'config.json.v1'), 'utf8'), text);
     assert.equal(existsSync(join(dir, 'config.json.v2')), false, 'one backup, named after the version read');
+    assert.equal(existsSync(join(dir, 'config.json.v3')), false);
+    assert.deepEqual([config.trunks, config.dialPlan, config.inbound], [[], [], { dids: [], defaultDestination: '' }]);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), config);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-/** A version 2 document: today's defaults without forwarding and calls. */
+/** A version 2 document: today's defaults without forwarding, calls, trunks, dial plan and inbound routing. */
 function version2(extensions: unknown[]): Record<string, unknown> {
-  const { calls: _calls, ...rest } = defaultConfig();
+  const { calls: _calls, trunks: _trunks, dialPlan: _dialPlan, inbound: _inbound, ...rest } = defaultConfig();
   return { ...rest, version: 2, extensions };
 }
 
-test('a version 2 file is migrated to version 3: forwarding off, calls defaults, the old one kept as config.json.v2', () => {
+/** A version 3 document: today's defaults without trunks, dial plan and inbound routing. */
+function version3(extensions: unknown[]): Record<string, unknown> {
+  const { trunks: _trunks, dialPlan: _dialPlan, inbound: _inbound, ...rest } = defaultConfig();
+  return { ...rest, version: 3, extensions };
+}
+
+test('a version 2 file is migrated through version 3 to 4: forwarding off, calls defaults, national permission, the old one kept as config.json.v2', () => {
   const dir = tempDir();
   try {
     const ext = { number: '101', displayName: 'Desk', maxContacts: 2, enabled: false, allowedNetworks: ['192.0.2.0/24'] };
     const text = JSON.stringify(version2([ext, { ...ext, number: '102' }]), null, 2);
     writeFileSync(join(dir, 'config.json'), text);
     const { config } = loadConfig(dir);
-    assert.equal(config.version, 3);
+    assert.equal(config.version, 4);
     assert.deepEqual(config.extensions, [
-      { ...ext, forward: defaultForward() },
-      { ...ext, number: '102', forward: defaultForward() },
+      { ...ext, forward: defaultForward(), permission: 'national' },
+      { ...ext, number: '102', forward: defaultForward(), permission: 'national' },
     ]);
     assert.deepEqual(config.calls, { maxForwardHops: 5, maxRingSeconds: 120, cdrRetentionDays: 90 });
     assert.equal(readFileSync(join(dir, 'config.json.v2'), 'utf8'), text);
@@ -120,8 +128,12 @@ test('migration keeps forwarding and calls already present, and fills only what 
   const forward = { ...defaultForward(), busy: '102' };
   const doc = { ...version2([{ number: '101', forward }, { number: '102' }, 'junk']), calls: { maxForwardHops: 2 } };
   const migrated = migrate(doc) as Record<string, any>;
-  assert.equal(migrated.version, 3);
-  assert.deepEqual(migrated.extensions, [{ number: '101', forward }, { number: '102', forward: defaultForward() }, 'junk']);
+  assert.equal(migrated.version, 4);
+  assert.deepEqual(migrated.extensions, [
+    { number: '101', forward, permission: 'national' },
+    { number: '102', forward: defaultForward(), permission: 'national' },
+    'junk',
+  ]);
   assert.deepEqual(migrated.calls, { maxForwardHops: 2 });
   const current = defaultConfig();
   assert.equal(migrate(current), current, 'a current document is returned as is');
@@ -152,8 +164,8 @@ test('saveConfig writes only a valid candidate', () => {
     loadConfig(dir);
     const before = readFileSync(join(dir, 'config.json'), 'utf8');
     const bad = structuredClone(defaultConfig());
-    bad.extensions.push({ number: '100', displayName: 'A', maxContacts: 3, enabled: true, allowedNetworks: [], forward: defaultForward() });
-    bad.extensions.push({ number: '100', displayName: 'B', maxContacts: 3, enabled: true, allowedNetworks: ['10.0.0.0/33'], forward: defaultForward() });
+    bad.extensions.push({ number: '100', displayName: 'A', maxContacts: 3, enabled: true, allowedNetworks: [], forward: defaultForward(), permission: 'national' });
+    bad.extensions.push({ number: '100', displayName: 'B', maxContacts: 3, enabled: true, allowedNetworks: ['10.0.0.0/33'], forward: defaultForward(), permission: 'local' });
     assert.throws(() => saveConfig(dir, bad), (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       assert.deepEqual(err.problems.map((p) => p.path).sort(), ['extensions[1].allowedNetworks[0]', 'extensions[1].number']);
@@ -167,4 +179,37 @@ test('saveConfig writes only a valid candidate', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a version 3 file is migrated to version 4: no trunks, no dial plan, no DIDs, national permission; kept as config.json.v3', () => {
+  const dir = tempDir();
+  try {
+    const ext = { number: '101', displayName: 'Desk', maxContacts: 2, enabled: true, allowedNetworks: [], forward: { ...defaultForward(), busy: '102' } };
+    const text = JSON.stringify(version3([ext, { ...ext, number: '102', forward: defaultForward(), permission: 'international' }]), null, 2);
+    writeFileSync(join(dir, 'config.json'), text);
+    const { config } = loadConfig(dir);
+    assert.equal(config.version, 4);
+    assert.deepEqual(config.extensions, [
+      { ...ext, permission: 'national' },
+      { ...ext, number: '102', forward: defaultForward(), permission: 'international' },
+    ], 'a permission already there is kept');
+    assert.deepEqual(config.trunks, []);
+    assert.deepEqual(config.dialPlan, []);
+    assert.deepEqual(config.inbound, { dids: [], defaultDestination: '' });
+    assert.equal(readFileSync(join(dir, 'config.json.v3'), 'utf8'), text);
+    assert.equal(statSync(join(dir, 'config.json.v3')).mode & 0o777, 0o600);
+    assert.equal(existsSync(join(dir, 'config.json.v2')), false);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), config);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('migration from version 3 keeps trunk sections already present (a hand-edited file)', () => {
+  const trunks = [{ name: 'x' }];
+  const migrated = migrate({ ...version3([]), trunks, inbound: { dids: [], defaultDestination: '101' } }) as Record<string, any>;
+  assert.equal(migrated.version, 4);
+  assert.equal(migrated.trunks, trunks);
+  assert.deepEqual(migrated.dialPlan, []);
+  assert.deepEqual(migrated.inbound, { dids: [], defaultDestination: '101' });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write';
-import { defaultCalls, defaultConfig, defaultForward, validateConfig, type ConfigProblem, type EdgesipConfig } from './schema';
+import { DEFAULT_PERMISSION, defaultCalls, defaultConfig, defaultForward, defaultInbound, validateConfig, type ConfigProblem, type EdgesipConfig } from './schema';
 
 /** A config file that cannot be used. The file is left exactly as it is. */
 export class ConfigError extends Error {
@@ -61,6 +61,7 @@ type Doc = Record<string, unknown>;
 const MIGRATIONS: Readonly<Record<number, (old: Doc) => Doc>> = {
   1: fromVersion1,
   2: fromVersion2,
+  3: fromVersion3,
 };
 
 /**
@@ -110,6 +111,27 @@ function fromVersion2(old: Doc): Doc {
 function withForward(ext: unknown): unknown {
   if (typeof ext !== 'object' || ext === null || Array.isArray(ext) || 'forward' in ext) return ext;
   return { ...ext, forward: defaultForward() };
+}
+
+/**
+ * Version 3 had no trunks, dial plan or inbound routing, and no call permissions: none
+ * of them, and every extension may dial national numbers (what the first dial plan a
+ * site adds usually needs; international needs an explicit grant).
+ */
+function fromVersion3(old: Doc): Doc {
+  return {
+    ...old,
+    version: 4,
+    extensions: Array.isArray(old.extensions) ? old.extensions.map(withPermission) : old.extensions,
+    trunks: old.trunks ?? [],
+    dialPlan: old.dialPlan ?? [],
+    inbound: old.inbound ?? defaultInbound(),
+  };
+}
+
+function withPermission(ext: unknown): unknown {
+  if (typeof ext !== 'object' || ext === null || Array.isArray(ext) || 'permission' in ext) return ext;
+  return { ...ext, permission: DEFAULT_PERMISSION };
 }
 
 /**

@@ -13,7 +13,9 @@ export interface CdrListQuery {
   until?: number;
   limit?: number;
 }
-import type { ForwardSettings } from '../config/schema';
+import type { CallClass, DialRule, ForwardSettings, InboundConfig, InboundDid, Language, Trunk } from '../config/schema';
+
+export type { CallClass, DialRule, InboundDid, Language, Trunk, TrunkTransport } from '../config/schema';
 
 export interface ExtensionView {
   number: string;
@@ -22,6 +24,8 @@ export interface ExtensionView {
   enabled: boolean;
   allowedNetworks: string[];
   forward: ForwardSettings;
+  /** The call classes it may dial (this one and the ones before it). */
+  permission: CallClass;
   /** True when a secret is stored for it (the secret itself never leaves the daemon). */
   hasSecret: boolean;
 }
@@ -36,6 +40,73 @@ export interface ExtensionInput {
   allowedNetworks?: string[];
   /** Merged over the current settings on change; over the defaults (all off) on creation. */
   forward?: Partial<ForwardSettings>;
+  /** 'national' on creation when absent. */
+  permission?: CallClass;
+}
+
+/** A trunk as the API shows it: the config entry, and whether a password is stored (never the password). */
+export interface TrunkView extends Trunk {
+  hasPassword: boolean;
+}
+
+/**
+ * Fields of `trunk add` / `trunk set`. `password` is write-only; on change '' removes the
+ * stored one. `callerId` and `templates` are merged over the current values (over all ''
+ * on creation). On creation an absent `requestUriParams` takes the language default
+ * ('user=phone' for zh-CN, '' for en); a value given, even '', is kept as it is.
+ */
+export interface TrunkInput {
+  name?: string;
+  enabled?: boolean;
+  type?: Trunk['type'];
+  domain?: string;
+  proxy?: string;
+  transport?: Trunk['transport'];
+  username?: string;
+  authUsername?: string;
+  realm?: string;
+  registerExpires?: number;
+  password?: string;
+  peers?: string[];
+  requestUriParams?: string;
+  callerId?: Partial<Trunk['callerId']>;
+  templates?: Partial<Trunk['templates']>;
+}
+
+export type TrunkState = 'registered' | 'registering' | 'failed' | 'unreachable' | 'wrong-credentials' | 'idle' | 'ip';
+
+/** The live state of one trunk (from the trunk registrations of the daemon). */
+export interface TrunkStatusView {
+  name: string;
+  type: Trunk['type'];
+  enabled: boolean;
+  /** idle: disabled or not started; ip: a trunk without registration. */
+  state: TrunkState;
+  /** Last SIP status of the registration, when there was one. */
+  status?: number;
+  /** Why it failed (reason phrase, timeout, DNS…). */
+  reason?: string;
+  /** Seconds until the registration expires (registered). */
+  expiresIn?: number;
+  /** Seconds until the next attempt (failed, unreachable, wrong-credentials). */
+  retryIn?: number;
+}
+
+/** `POST /v1/dialplan`: strip 0 and prefix '' when absent; inserted at `position` (1 = first), else appended. */
+export interface DialRuleInput {
+  name: string;
+  pattern: string;
+  strip?: number;
+  prefix?: string;
+  trunks: string[];
+  class: DialRule['class'];
+  position?: number;
+}
+
+export type InboundView = InboundConfig;
+
+export interface LanguageView {
+  language: Language;
 }
 
 export interface RegistrationView {
@@ -132,4 +203,24 @@ export interface AdminBackend {
   listCalls(): ActiveCallView[];
   /** Finished calls, sorted by start ascending. */
   listCdrs(q: CdrListQuery): CallRecord[];
+  listTrunks(): TrunkView[];
+  addTrunk(input: TrunkInput): Promise<TrunkView>;
+  updateTrunk(name: string, input: TrunkInput): Promise<TrunkView>;
+  /** Refused while a dial rule names the trunk. */
+  removeTrunk(name: string): Promise<void>;
+  /** Registration state per trunk; empty when the daemon runs no trunk registrations. */
+  listTrunkStatus(): TrunkStatusView[];
+  /** The dial plan in the order rules are tried. */
+  listDialPlan(): DialRule[];
+  addDialRule(input: DialRuleInput): Promise<DialRule>;
+  removeDialRule(name: string): Promise<void>;
+  /** Moves a rule to `position` (1 = tried first); returns the whole plan. */
+  moveDialRule(name: string, position: number): Promise<DialRule[]>;
+  getInbound(): InboundView;
+  addDid(entry: InboundDid): Promise<InboundView>;
+  removeDid(did: string): Promise<InboundView>;
+  /** '' = calls to numbers without a DID entry are refused. */
+  setDefaultDestination(extension: string): Promise<InboundView>;
+  getLanguage(): LanguageView;
+  setLanguage(language: Language): Promise<LanguageView>;
 }

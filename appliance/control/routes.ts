@@ -4,7 +4,26 @@
  */
 import type { AdminBackend } from './backend';
 import { HttpError } from './http-json';
-import { checkAclList, checkBlockKey, checkCidr, checkNumber, parseAclEntry, parseCdrQuery, parseExtensionChange, parseNewExtension } from './validate';
+import {
+  checkAclList,
+  checkBlockKey,
+  checkCidr,
+  checkDid,
+  checkNumber,
+  checkRuleName,
+  checkTrunkName,
+  parseAclEntry,
+  parseCdrQuery,
+  parseDefaultDestination,
+  parseExtensionChange,
+  parseLanguage,
+  parseMove,
+  parseNewDialRule,
+  parseNewDid,
+  parseNewExtension,
+  parseNewTrunk,
+  parseTrunkChange,
+} from './validate';
 
 export interface RouteContext {
   backend: AdminBackend;
@@ -105,6 +124,98 @@ export const ROUTES: readonly Route[] = [
   {
     pattern: ['v1', 'cdr'],
     methods: { GET: async (ctx) => ({ status: 200, body: ctx.backend.listCdrs(parseCdrQuery(ctx.query)) }) },
+  },
+  {
+    pattern: ['v1', 'trunks'],
+    methods: {
+      GET: async ({ backend }) => ({ status: 200, body: backend.listTrunks() }),
+      POST: async (ctx) => {
+        const input = parseNewTrunk(await ctx.body());
+        return { status: 201, body: await ctx.backend.addTrunk(input) };
+      },
+    },
+  },
+  // Before /v1/trunks/:name, which would take "status" as a name ('status' is a reserved trunk name).
+  {
+    pattern: ['v1', 'trunks', 'status'],
+    methods: { GET: async ({ backend }) => ({ status: 200, body: backend.listTrunkStatus() }) },
+  },
+  {
+    pattern: ['v1', 'trunks', ':name'],
+    methods: {
+      PATCH: async (ctx) => {
+        const name = checkTrunkName(param(ctx, 'name'));
+        const input = parseTrunkChange(name, await ctx.body());
+        return { status: 200, body: await ctx.backend.updateTrunk(name, input) };
+      },
+      DELETE: async (ctx) => {
+        await ctx.backend.removeTrunk(checkTrunkName(param(ctx, 'name')));
+        return { status: 204 };
+      },
+    },
+  },
+  {
+    pattern: ['v1', 'dialplan'],
+    methods: {
+      GET: async ({ backend }) => ({ status: 200, body: backend.listDialPlan() }),
+      POST: async (ctx) => {
+        const input = parseNewDialRule(await ctx.body());
+        return { status: 201, body: await ctx.backend.addDialRule(input) };
+      },
+    },
+  },
+  {
+    pattern: ['v1', 'dialplan', ':name'],
+    methods: {
+      DELETE: async (ctx) => {
+        await ctx.backend.removeDialRule(checkRuleName(param(ctx, 'name')));
+        return { status: 204 };
+      },
+    },
+  },
+  {
+    pattern: ['v1', 'dialplan', ':name', 'move'],
+    methods: {
+      POST: async (ctx) => {
+        const name = checkRuleName(param(ctx, 'name'));
+        const position = parseMove(await ctx.body());
+        return { status: 200, body: await ctx.backend.moveDialRule(name, position) };
+      },
+    },
+  },
+  {
+    pattern: ['v1', 'inbound'],
+    methods: {
+      GET: async ({ backend }) => ({ status: 200, body: backend.getInbound() }),
+      POST: async (ctx) => {
+        const entry = parseNewDid(await ctx.body());
+        return { status: 200, body: await ctx.backend.addDid(entry) };
+      },
+    },
+  },
+  // Before /v1/inbound/:did; "default" is no DID (those are digits, * and #).
+  {
+    pattern: ['v1', 'inbound', 'default'],
+    methods: {
+      PUT: async (ctx) => {
+        const extension = parseDefaultDestination(await ctx.body());
+        return { status: 200, body: await ctx.backend.setDefaultDestination(extension) };
+      },
+    },
+  },
+  {
+    pattern: ['v1', 'inbound', ':did'],
+    methods: { DELETE: async (ctx) => ({ status: 200, body: await ctx.backend.removeDid(checkDid(param(ctx, 'did'))) }) },
+  },
+  {
+    pattern: ['v1', 'settings', 'language'],
+    methods: {
+      GET: async ({ backend }) => ({ status: 200, body: backend.getLanguage() }),
+      PUT: async (ctx) => {
+        const language = parseLanguage(await ctx.body());
+        return { status: 200, body: await ctx.backend.setLanguage(language) };
+      },
+    },
   },
 ];
 

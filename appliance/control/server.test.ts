@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { ActiveCallView, BlockView, CallRecord, ExtensionView } from './backend';
+import type { ActiveCallView, BlockView, CallRecord, DialRule, ExtensionView, InboundView, TrunkView } from './backend';
 import { controlRequest, ControlClientError } from './client';
 import { startControlServer, ControlSocketError, type ControlServer } from './server';
 import { FakeBackend, memoryLogger, type LogEntry } from './testing/fake-backend';
@@ -86,6 +86,7 @@ describe('control server', () => {
       enabled: true,
       allowedNetworks: ['192.0.2.0/24', '2001:db8::/32'],
       forward: { always: '', busy: '', noAnswer: '', unavailable: '', noAnswerSeconds: 20 },
+      permission: 'national',
       hasSecret: true,
     });
     assert.equal(backend.inputs.at(-1)?.password, 'correct horse 9');
@@ -282,6 +283,159 @@ describe('control server', () => {
     assert.equal(backend.cdrQueries.length, seen, 'nothing invalid reached the backend');
     assert.equal((await rawRequest(socketPath, 'POST', '/v1/cdr', '{}')).status, 405);
     assert.equal((await rawRequest(socketPath, 'DELETE', '/v1/calls')).status, 405);
+  });
+
+  test('extension permission: set on add and change, checked by name', async () => {
+    const added = await call('POST', '/v1/extensions', { number: '6001', password: 'perm-pass-6001', permission: 'international' });
+    assert.equal((added.body as ExtensionView).permission, 'international');
+    const changed = await call('PATCH', '/v1/extensions/6001', { permission: 'internal' });
+    assert.equal((changed.body as ExtensionView).permission, 'internal');
+    assert.deepEqual(backend.inputs.at(-1), { permission: 'internal' });
+    await refused('PATCH', '/v1/extensions/6001', { permission: 'emergency' }, 400, 'permission', /one of internal, local, national, international/);
+    await refused('POST', '/v1/extensions', { number: '6002', password: 'perm-pass-6002', permission: 3 }, 400, 'permission');
+  });
+
+  test('trunks: add, list, change, remove; the password is write-only', async () => {
+    const added = await call('POST', '/v1/trunks', {
+      name: 'itsp',
+      type: 'register',
+      domain: 'sip.example.net:5060',
+      username: '0101234567',
+      password: 'trunk-secret-1',
+      transport: 'TCP',
+      callerId: { fromDisplay: 'Reception' },
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const view = added.body as TrunkView;
+    assert.equal(view.hasPassword, true);
+    assert.equal('password' in view, false);
+    assert.deepEqual(view.callerId, { fromUser: '', fromDisplay: 'Reception', pai: '' });
+    assert.equal(view.requestUriParams, '', 'the language (en) default');
+    assert.equal(backend.trunkInputs.at(-1)?.password, 'trunk-secret-1');
+    assert.equal(backend.trunkInputs.at(-1)?.requestUriParams, undefined, 'absent stays absent: the backend applies the language default');
+    assert.deepEqual(((await call('GET', '/v1/trunks')).body as TrunkView[]).map((t) => t.name), ['itsp']);
+    const changed = await call('PATCH', '/v1/trunks/itsp', { requestUriParams: 'user=phone', templates: { to: 'sip:{number}@{domain}' } });
+    assert.equal(changed.status, 200);
+    assert.deepEqual(backend.trunkInputs.at(-1), { requestUriParams: 'user=phone', templates: { to: 'sip:{number}@{domain}' } });
+    assert.equal((await call('PATCH', '/v1/trunks/itsp', { password: '' })).status, 200, "'' removes the password");
+    assert.equal(backend.trunks.get('itsp')?.hasPassword, false);
+    assert.equal((await call('POST', '/v1/trunks', { name: 'gone', type: 'ip', domain: '192.0.2.9', peers: ['192.0.2.9'] })).status, 201);
+    assert.equal((await call('DELETE', '/v1/trunks/gone')).status, 204);
+    await refused('DELETE', '/v1/trunks/gone', undefined, 404, 'name');
+  });
+
+  test('trunk validation names the field at fault', async () => {
+    const seen = backend.trunkInputs.length;
+    const base = { name: 't1', type: 'register', domain: 'sip.example.net', username: 'u1' };
+    await refused('POST', '/v1/trunks', { type: 'register', domain: 'x.example' }, 400, 'name', /required/);
+    await refused('POST', '/v1/trunks', { name: 't1', domain: 'x.example' }, 400, 'type', /required: register or ip/);
+    await refused('POST', '/v1/trunks', { name: 't1', type: 'register' }, 400, 'domain', /required/);
+    await refused('POST', '/v1/trunks', { ...base, name: 'T1' }, 400, 'name', /lower-case/);
+    await refused('POST', '/v1/trunks', { ...base, name: 'status' }, 400, 'name', /reserved/);
+    await refused('POST', '/v1/trunks', { ...base, type: 'sip' }, 400, 'type', /register, ip/);
+    await refused('POST', '/v1/trunks', { ...base, domain: 'a b' }, 400, 'domain', /host name/);
+    await refused('POST', '/v1/trunks', { ...base, proxy: '2001:db8::1' }, 400, 'proxy', /brackets/);
+    await refused('POST', '/v1/trunks', { ...base, transport: 'udp' }, 400, 'transport', /UDP, TCP, TLS/);
+    await refused('POST', '/v1/trunks', { ...base, username: 'a b' }, 400, 'username', /user part/);
+    await refused('POST', '/v1/trunks', { ...base, authUsername: 'a"b' }, 400, 'authUsername', /quotes/);
+    await refused('POST', '/v1/trunks', { ...base, realm: 5 }, 400, 'realm', /string/);
+    await refused('POST', '/v1/trunks', { ...base, registerExpires: 30 }, 400, 'registerExpires', /60 to 86400/);
+    await refused('POST', '/v1/trunks', { ...base, password: 'a\tb' }, 400, 'password', /control characters/);
+    await refused('POST', '/v1/trunks', { ...base, peers: '192.0.2.0/24' }, 400, 'peers', /list/);
+    await refused('POST', '/v1/trunks', { ...base, peers: ['192.0.2.0/24', 'x'] }, 400, 'peers[1]', /not an IPv4 or IPv6 network/);
+    await refused('POST', '/v1/trunks', { ...base, requestUriParams: 'user=phone;user=ip' }, 400, 'requestUriParams', /twice/);
+    await refused('POST', '/v1/trunks', { ...base, requestUriParams: ';user=phone' }, 400, 'requestUriParams', /must not start with ';'/);
+    await refused('POST', '/v1/trunks', { ...base, callerId: 'x' }, 400, 'callerId', /object/);
+    await refused('POST', '/v1/trunks', { ...base, callerId: { number: '1' } }, 400, 'callerId.number', /unknown field/);
+    await refused('POST', '/v1/trunks', { ...base, callerId: { fromDisplay: 'a"b' } }, 400, 'callerId.fromDisplay', /quotes/);
+    await refused('POST', '/v1/trunks', { ...base, callerId: { pai: 'tel:+861012345678' } }, 400, 'callerId.pai', /a number .*PAI template/);
+    await refused('POST', '/v1/trunks', { ...base, templates: { from: 'sip:{caller}@{domain}' } }, 400, 'templates.from', /unknown placeholder \{caller\}/);
+    await refused('POST', '/v1/trunks', { ...base, colour: 'red' }, 400, 'colour', /unknown field/);
+    await refused('PATCH', '/v1/trunks/itsp', {}, 400, '(body)', /nothing to change/);
+    await refused('PATCH', '/v1/trunks/itsp', { callerId: {} }, 400, '(body)', /nothing to change/);
+    await refused('PATCH', '/v1/trunks/itsp', { name: 'other' }, 400, 'name', /cannot be changed/);
+    await refused('PATCH', '/v1/trunks/Bad', { enabled: true }, 400, 'name');
+    assert.equal(backend.trunkInputs.length, seen, 'nothing invalid reached the backend');
+    await refused('PATCH', '/v1/trunks/nope', { enabled: true }, 404, 'name');
+    assert.equal((await call('POST', '/v1/trunks', { ...base, requestUriParams: 'user=phone;npdi' })).status, 201);
+  });
+
+  test('trunk status: GET only, listed from the backend', async () => {
+    const res = await call('GET', '/v1/trunks/status');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, backend.trunkStatus);
+    const patch = await rawRequest(socketPath, 'PATCH', '/v1/trunks/status', '{}', { 'Content-Type': 'application/json' });
+    assert.equal(patch.status, 405);
+    assert.equal(patch.headers.allow, 'GET');
+  });
+
+  test('dial plan: add, list, move, remove, validation by field', async () => {
+    const add = (body: object) => call('POST', '/v1/dialplan', body);
+    const r = await add({ name: 'out', pattern: '9X.', strip: 1, trunks: ['itsp'], class: 'national' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual(r.body, { name: 'out', pattern: '9X.', strip: 1, prefix: '', trunks: ['itsp'], class: 'national' });
+    assert.equal((await add({ name: 'sos', pattern: '11[09]', trunks: ['itsp'], class: 'emergency', position: 1 })).status, 201);
+    assert.deepEqual(((await call('GET', '/v1/dialplan')).body as DialRule[]).map((x) => x.name), ['sos', 'out']);
+    const moved = await call('POST', '/v1/dialplan/sos/move', { position: 2 });
+    assert.deepEqual((moved.body as DialRule[]).map((x) => x.name), ['out', 'sos']);
+    assert.equal((await call('DELETE', '/v1/dialplan/sos')).status, 204);
+
+    const base = { name: 'x', pattern: '8X.', trunks: ['itsp'], class: 'local' };
+    for (const field of ['name', 'pattern', 'trunks', 'class'] as const) {
+      const { [field]: _omitted, ...rest } = base;
+      await refused('POST', '/v1/dialplan', rest, 400, field, /required/);
+    }
+    await refused('POST', '/v1/dialplan', { ...base, pattern: '8.X' }, 400, 'pattern', /'\.' may only come last/);
+    await refused('POST', '/v1/dialplan', { ...base, pattern: '8[5-1]' }, 400, 'pattern', /backwards/);
+    await refused('POST', '/v1/dialplan', { ...base, strip: -1 }, 400, 'strip', /0 to 32/);
+    await refused('POST', '/v1/dialplan', { ...base, prefix: '0a' }, 400, 'prefix', /digits/);
+    await refused('POST', '/v1/dialplan', { ...base, trunks: [] }, 400, 'trunks', /non-empty/);
+    await refused('POST', '/v1/dialplan', { ...base, trunks: ['itsp', 'itsp'] }, 400, 'trunks[1]', /duplicate/);
+    await refused('POST', '/v1/dialplan', { ...base, trunks: ['nope'] }, 400, 'trunks[0]', /no trunk nope/);
+    await refused('POST', '/v1/dialplan', { ...base, class: 'premium' }, 400, 'class', /emergency/);
+    await refused('POST', '/v1/dialplan', { ...base, position: 0 }, 400, 'position', /from 1/);
+    await refused('POST', '/v1/dialplan', { ...base, name: 'out' }, 409, 'name', /exists/);
+    await refused('POST', '/v1/dialplan/out/move', {}, 400, 'position', /required/);
+    await refused('POST', '/v1/dialplan/out/move', { position: '1' }, 400, 'position');
+    await refused('POST', '/v1/dialplan/out/move', { position: 1, after: 'x' }, 400, 'after', /unknown field/);
+    await refused('POST', '/v1/dialplan/nope/move', { position: 1 }, 404, 'name');
+    await refused('DELETE', '/v1/dialplan/Bad%20Name', undefined, 400, 'name');
+    await refused('DELETE', '/v1/trunks/itsp', undefined, 400, 'name', /used by dial rule\(s\) out/);
+    assert.equal((await call('DELETE', '/v1/dialplan/out')).status, 204);
+  });
+
+  test('inbound: DIDs (URL-encoded in the path) and the default destination', async () => {
+    await call('POST', '/v1/extensions', { number: '7001', password: 'did-pass-7001' });
+    const added = await call('POST', '/v1/inbound', { did: '+8610*12#', extension: '7001' });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.deepEqual(added.body, { dids: [{ did: '+8610*12#', extension: '7001' }], defaultDestination: '' });
+    assert.deepEqual((await call('GET', '/v1/inbound')).body, added.body);
+    assert.deepEqual(((await call('PUT', '/v1/inbound/default', { extension: '7001' })).body as InboundView).defaultDestination, '7001');
+    const removed = await call('DELETE', `/v1/inbound/${encodeURIComponent('+8610*12#')}`);
+    assert.deepEqual(removed.body, { dids: [], defaultDestination: '7001' });
+    assert.deepEqual(((await call('PUT', '/v1/inbound/default', { extension: '' })).body as InboundView).defaultDestination, '');
+
+    await refused('POST', '/v1/inbound', { extension: '7001' }, 400, 'did', /required/);
+    await refused('POST', '/v1/inbound', { did: '555 1234', extension: '7001' }, 400, 'did', /digits/);
+    await refused('POST', '/v1/inbound', { did: '5551234' }, 400, 'extension', /required/);
+    await refused('POST', '/v1/inbound', { did: '5551234', extension: 'a b' }, 400, 'extension');
+    await refused('POST', '/v1/inbound', { did: '5551234', extension: '7999' }, 400, 'extension', /no extension 7999/);
+    await refused('PUT', '/v1/inbound/default', {}, 400, 'extension', /required/);
+    await refused('PUT', '/v1/inbound/default', { extension: 7001 }, 400, 'extension', /string/);
+    await refused('DELETE', '/v1/inbound/abc', undefined, 400, 'did');
+    await refused('DELETE', '/v1/inbound/5551234', undefined, 404, 'did');
+    assert.equal((await rawRequest(socketPath, 'DELETE', '/v1/inbound/default')).status, 405);
+  });
+
+  test('language: get and set', async () => {
+    assert.deepEqual((await call('GET', '/v1/settings/language')).body, { language: 'en' });
+    assert.deepEqual((await call('PUT', '/v1/settings/language', { language: 'zh-CN' })).body, { language: 'zh-CN' });
+    const t = await call('POST', '/v1/trunks', { name: 'cn', type: 'register', domain: 'sip.example.cn', username: 'u' });
+    assert.equal((t.body as TrunkView).requestUriParams, 'user=phone');
+    assert.deepEqual((await call('PUT', '/v1/settings/language', { language: 'en' })).body, { language: 'en' });
+    await refused('PUT', '/v1/settings/language', { language: 'zh' }, 400, 'language', /en, zh-CN/);
+    await refused('PUT', '/v1/settings/language', {}, 400, 'language', /required/);
+    await refused('PUT', '/v1/settings/language', { language: 'en', x: 1 }, 400, 'x', /unknown field/);
   });
 
   test('unknown routes are 404, wrong methods 405 with Allow', async () => {

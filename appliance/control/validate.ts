@@ -4,16 +4,39 @@
  * `allowedNetworks[1]`); the first problem found is reported.
  */
 import {
+  CALL_CLASSES,
+  credentialProblem,
+  DIAL_PREFIX,
+  DIAL_PREFIX_REASON,
+  dialPatternProblem,
+  DID_NUMBER,
+  DID_REASON,
   EXTENSION_NUMBER,
   FORWARD_KINDS,
   FORWARD_SELF_REASON,
   FORWARD_TARGET_REASON,
+  hostPortProblem,
   isCidr,
   isForwardTarget,
   NO_ANSWER_SECONDS,
+  paiProblem,
+  RULE_CLASSES,
+  RULE_NAME,
+  RULE_NAME_REASON,
+  SIP_USER,
+  SIP_USER_REASON,
+  TRUNK_TRANSPORTS,
+  TRUNK_TYPES,
+  trunkNameProblem,
+  uriParamsProblem,
+  uriTemplateProblem,
+  type CallClass,
   type ForwardSettings,
+  type Language,
+  type Trunk,
 } from '../config/schema';
-import { AdminError, type AclList, type CdrListQuery, type ExtensionInput } from './backend';
+import { trunkPasswordProblem } from '../pbx/accounts/secret-store';
+import { AdminError, type AclList, type CdrListQuery, type DialRuleInput, type ExtensionInput, type InboundView, type TrunkInput } from './backend';
 import { BODY_FIELD } from './http-json';
 
 type Fields = Record<string, unknown>;
@@ -146,7 +169,12 @@ export function checkForward(v: unknown, number: string | undefined): Partial<Fo
   return out;
 }
 
-const EXTENSION_FIELDS = ['number', 'displayName', 'password', 'maxContacts', 'enabled', 'allowedNetworks', 'forward'] as const;
+export function checkPermission(v: unknown, field = 'permission'): CallClass {
+  if (typeof v !== 'string' || !(CALL_CLASSES as readonly string[]).includes(v)) invalid(field, `must be one of ${CALL_CLASSES.join(', ')}`);
+  return v as CallClass;
+}
+
+const EXTENSION_FIELDS = ['number', 'displayName', 'password', 'maxContacts', 'enabled', 'allowedNetworks', 'forward', 'permission'] as const;
 
 /** Optional fields shared by creation and change, in the order they are checked. */
 function optionalExtensionFields(obj: Fields, number: string | undefined, out: ExtensionInput): void {
@@ -156,6 +184,7 @@ function optionalExtensionFields(obj: Fields, number: string | undefined, out: E
   if (obj.enabled !== undefined) out.enabled = checkEnabled(obj.enabled);
   if (obj.allowedNetworks !== undefined) out.allowedNetworks = checkNetworks(obj.allowedNetworks);
   if (obj.forward !== undefined) out.forward = checkForward(obj.forward, number);
+  if (obj.permission !== undefined) out.permission = checkPermission(obj.permission);
 }
 
 /** Body of POST /v1/extensions: number and password required. */
@@ -180,9 +209,206 @@ export function parseExtensionChange(number: string, body: unknown): ExtensionIn
   // An empty `forward` changes nothing either: drop it so the check below sees that.
   if (out.forward !== undefined && Object.keys(out.forward).length === 0) delete out.forward;
   if (Object.keys(out).length === 0) {
-    invalid(BODY_FIELD, 'nothing to change: give at least one of displayName, password, maxContacts, enabled, allowedNetworks, forward');
+    invalid(BODY_FIELD, 'nothing to change: give at least one of displayName, password, maxContacts, enabled, allowedNetworks, forward, permission');
   }
   return out;
+}
+
+function checkString(v: unknown, field: string, problem: (s: string) => string | undefined): string {
+  if (typeof v !== 'string') invalid(field, 'must be a string');
+  const reason = problem(v);
+  if (reason !== undefined) invalid(field, reason);
+  return v;
+}
+
+function checkOneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) invalid(field, `must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+export function checkTrunkName(v: unknown, field = 'name'): string {
+  return checkString(v, field, trunkNameProblem);
+}
+
+const optionalSipUser = (s: string): string | undefined => (s === '' || SIP_USER.test(s) ? undefined : SIP_USER_REASON);
+const displayNameProblem = (s: string): string | undefined =>
+  s.length > 64 || /["\\\x00-\x1f\x7f]/.test(s) ? 'must be at most 64 characters without quotes, backslashes or control characters' : undefined;
+
+const TRUNK_FIELDS = [
+  'name',
+  'enabled',
+  'type',
+  'domain',
+  'proxy',
+  'transport',
+  'username',
+  'authUsername',
+  'realm',
+  'registerExpires',
+  'password',
+  'peers',
+  'requestUriParams',
+  'callerId',
+  'templates',
+] as const;
+const CALLER_ID_FIELDS = ['fromUser', 'fromDisplay', 'pai'] as const;
+const TEMPLATE_FIELDS = ['from', 'to', 'pai'] as const;
+
+export function checkPeers(v: unknown): string[] {
+  if (!Array.isArray(v)) invalid('peers', 'must be a list of networks (CIDR)');
+  if (v.length > 64) invalid('peers', 'must have at most 64 networks');
+  const out: string[] = [];
+  v.forEach((item: unknown, i) => {
+    const cidr = checkCidr(item, `peers[${i}]`);
+    if (out.includes(cidr)) invalid(`peers[${i}]`, `duplicate network ${cidr}`);
+    out.push(cidr);
+  });
+  return out;
+}
+
+/** A sub-object of a trunk body: any subset of `fields`, each a string checked by `problems[field]`. */
+function checkSubObject<K extends string>(v: unknown, field: string, fields: readonly K[], problems: Record<K, (s: string) => string | undefined>): Partial<Record<K, string>> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) invalid(field, 'must be an object');
+  const obj = v as Fields;
+  for (const key of Object.keys(obj)) {
+    if (!(fields as readonly string[]).includes(key)) invalid(`${field}.${key}`, `unknown field "${key}"; expected one of ${fields.join(', ')}`);
+  }
+  const out: Partial<Record<K, string>> = {};
+  for (const key of fields) {
+    if (obj[key] !== undefined) out[key] = checkString(obj[key], `${field}.${key}`, problems[key]);
+  }
+  return out;
+}
+
+/** The fields of a trunk body other than the name, each checked on its own (the whole trunk is checked by the config validation). */
+function trunkFields(obj: Fields, out: TrunkInput): void {
+  if (obj.enabled !== undefined) out.enabled = checkEnabled(obj.enabled);
+  if (obj.type !== undefined) out.type = checkOneOf<Trunk['type']>(obj.type, 'type', TRUNK_TYPES);
+  if (obj.domain !== undefined) out.domain = checkString(obj.domain, 'domain', hostPortProblem);
+  if (obj.proxy !== undefined) out.proxy = checkString(obj.proxy, 'proxy', (s) => (s === '' ? undefined : hostPortProblem(s)));
+  if (obj.transport !== undefined) out.transport = checkOneOf<Trunk['transport']>(obj.transport, 'transport', TRUNK_TRANSPORTS);
+  if (obj.username !== undefined) out.username = checkString(obj.username, 'username', optionalSipUser);
+  if (obj.authUsername !== undefined) out.authUsername = checkString(obj.authUsername, 'authUsername', credentialProblem);
+  if (obj.realm !== undefined) out.realm = checkString(obj.realm, 'realm', credentialProblem);
+  if (obj.registerExpires !== undefined) {
+    const v = obj.registerExpires;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 60 || v > 86400) invalid('registerExpires', 'must be an integer from 60 to 86400');
+    out.registerExpires = v;
+  }
+  if (obj.password !== undefined) out.password = checkString(obj.password, 'password', (s) => (s === '' ? undefined : trunkPasswordProblem(s)));
+  if (obj.peers !== undefined) out.peers = checkPeers(obj.peers);
+  if (obj.requestUriParams !== undefined) out.requestUriParams = checkString(obj.requestUriParams, 'requestUriParams', uriParamsProblem);
+  if (obj.callerId !== undefined) {
+    out.callerId = checkSubObject(obj.callerId, 'callerId', CALLER_ID_FIELDS, { fromUser: optionalSipUser, fromDisplay: displayNameProblem, pai: paiProblem });
+  }
+  if (obj.templates !== undefined) {
+    out.templates = checkSubObject(obj.templates, 'templates', TEMPLATE_FIELDS, { from: uriTemplateProblem, to: uriTemplateProblem, pai: uriTemplateProblem });
+  }
+}
+
+/** Body of POST /v1/trunks: name, type and domain required. */
+export function parseNewTrunk(body: unknown): TrunkInput & { name: string; type: Trunk['type']; domain: string } {
+  const obj = asObject(body);
+  onlyKnown(obj, TRUNK_FIELDS);
+  if (obj.name === undefined) invalid('name', 'is required');
+  const name = checkTrunkName(obj.name);
+  if (obj.type === undefined) invalid('type', `is required: ${TRUNK_TYPES.join(' or ')}`);
+  if (obj.domain === undefined) invalid('domain', 'is required');
+  const out: TrunkInput = { name };
+  trunkFields(obj, out);
+  return { ...out, name, type: out.type as Trunk['type'], domain: out.domain as string };
+}
+
+/** Body of PATCH /v1/trunks/{name}: any field but the name, at least one. */
+export function parseTrunkChange(name: string, body: unknown): TrunkInput {
+  const obj = asObject(body);
+  onlyKnown(obj, TRUNK_FIELDS);
+  if (obj.name !== undefined && obj.name !== name) invalid('name', 'cannot be changed (remove the trunk and add it again)');
+  const out: TrunkInput = {};
+  trunkFields(obj, out);
+  if (out.callerId !== undefined && Object.keys(out.callerId).length === 0) delete out.callerId;
+  if (out.templates !== undefined && Object.keys(out.templates).length === 0) delete out.templates;
+  if (Object.keys(out).length === 0) invalid(BODY_FIELD, `nothing to change: give at least one of ${TRUNK_FIELDS.filter((f) => f !== 'name').join(', ')}`);
+  return out;
+}
+
+export function checkRuleName(v: unknown, field = 'name'): string {
+  if (typeof v !== 'string') invalid(field, 'must be a string');
+  if (!RULE_NAME.test(v)) invalid(field, RULE_NAME_REASON);
+  return v;
+}
+
+function checkPosition(v: unknown, field = 'position'): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10000) invalid(field, 'must be an integer from 1 (tried first) up');
+  return v;
+}
+
+const RULE_FIELDS = ['name', 'pattern', 'strip', 'prefix', 'trunks', 'class', 'position'] as const;
+
+/** Body of POST /v1/dialplan: name, pattern, trunks and class required. */
+export function parseNewDialRule(body: unknown): DialRuleInput {
+  const obj = asObject(body);
+  onlyKnown(obj, RULE_FIELDS);
+  for (const field of ['name', 'pattern', 'trunks', 'class'] as const) {
+    if (obj[field] === undefined) invalid(field, field === 'class' ? `is required: one of ${RULE_CLASSES.join(', ')}` : 'is required');
+  }
+  const name = checkRuleName(obj.name);
+  const pattern = checkString(obj.pattern, 'pattern', dialPatternProblem);
+  if (!Array.isArray(obj.trunks) || obj.trunks.length === 0) invalid('trunks', 'must be a non-empty list of trunk names, tried in order');
+  const trunks: string[] = [];
+  obj.trunks.forEach((t: unknown, i) => {
+    const trunk = checkTrunkName(t, `trunks[${i}]`);
+    if (trunks.includes(trunk)) invalid(`trunks[${i}]`, `duplicate trunk ${trunk}`);
+    trunks.push(trunk);
+  });
+  const out: DialRuleInput = { name, pattern, trunks, class: checkOneOf(obj.class, 'class', RULE_CLASSES) };
+  if (obj.strip !== undefined) {
+    if (typeof obj.strip !== 'number' || !Number.isInteger(obj.strip) || obj.strip < 0 || obj.strip > 32) invalid('strip', 'must be an integer from 0 to 32');
+    out.strip = obj.strip;
+  }
+  if (obj.prefix !== undefined) out.prefix = checkString(obj.prefix, 'prefix', (s) => (DIAL_PREFIX.test(s) ? undefined : DIAL_PREFIX_REASON));
+  if (obj.position !== undefined) out.position = checkPosition(obj.position);
+  return out;
+}
+
+/** Body of POST /v1/dialplan/{name}/move: `{ position }`, 1 = tried first. */
+export function parseMove(body: unknown): number {
+  const obj = asObject(body);
+  onlyKnown(obj, ['position']);
+  if (obj.position === undefined) invalid('position', 'is required');
+  return checkPosition(obj.position);
+}
+
+export function checkDid(v: unknown, field = 'did'): string {
+  if (typeof v !== 'string') invalid(field, 'must be a string');
+  if (!DID_NUMBER.test(v)) invalid(field, DID_REASON);
+  return v;
+}
+
+/** Body of POST /v1/inbound: `{ did, extension }`. */
+export function parseNewDid(body: unknown): InboundView['dids'][number] {
+  const obj = asObject(body);
+  onlyKnown(obj, ['did', 'extension']);
+  if (obj.did === undefined) invalid('did', 'is required');
+  const did = checkDid(obj.did);
+  if (obj.extension === undefined) invalid('extension', 'is required');
+  return { did, extension: checkNumber(obj.extension, 'extension') };
+}
+
+/** Body of PUT /v1/inbound/default: `{ extension }`, '' = refuse calls to numbers without a DID entry. */
+export function parseDefaultDestination(body: unknown): string {
+  const obj = asObject(body);
+  onlyKnown(obj, ['extension']);
+  if (obj.extension === undefined) invalid('extension', "is required ('' = none)");
+  return obj.extension === '' ? '' : checkNumber(obj.extension, 'extension');
+}
+
+/** Body of PUT /v1/settings/language: `{ language }`. */
+export function parseLanguage(body: unknown): Language {
+  const obj = asObject(body);
+  onlyKnown(obj, ['language']);
+  if (obj.language === undefined) invalid('language', 'is required');
+  return checkOneOf<Language>(obj.language, 'language', ['en', 'zh-CN']);
 }
 
 /** Body of POST /v1/acl. */

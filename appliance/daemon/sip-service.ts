@@ -6,6 +6,9 @@ import { newBranch } from '../sip/transaction/match';
 import type { Binding, LocationStore } from '../pbx/registrar/location-store';
 import { B2bua } from '../pbx/calls/b2bua';
 import type { CallNetwork } from '../pbx/calls/call';
+import type { TrunkService, TrunkSignalling } from '../pbx/trunks/trunk-service';
+import type { SipTarget } from '../sip/locate/server-locator';
+import type { Trunk } from '../config/schema';
 import type { CallRecord } from '../pbx/cdr/record';
 import type { PingResult } from '../control/backend';
 import { getHeader, type Header, type SipMessage, type SipRequest, type SipResponse } from '../sip/message/message';
@@ -79,6 +82,7 @@ const SERVER: Header = { name: 'Server', value: `EdgeSIP/${VERSION}` };
  */
 export class SipService implements TransactionCore {
   readonly calls: B2bua;
+  private trunks: TrunkService | undefined;
   private readonly transactions: TransactionLayer;
   private readonly auth: Authenticator;
   private readonly streamChannels = new Map<number, FlowChannel>();
@@ -106,6 +110,7 @@ export class SipService implements TransactionCore {
         extension: (number) => this.extension(number),
         bindings: (aor) => options.locations.bindings(aor),
         limits: () => options.config.current.calls,
+        outbound: (number, caller) => this.trunks?.outbound(number, caller),
       },
       records: options.records,
     });
@@ -148,6 +153,29 @@ export class SipService implements TransactionCore {
 
   close(): void {
     this.transactions.close();
+  }
+
+  /** The trunks (created after this service: they send through it). */
+  setTrunks(trunks: TrunkService): void {
+    this.trunks = trunks;
+  }
+
+  /** What the trunks need to send: transactions, flows to located targets, Via and Contact. */
+  trunkSignalling(): TrunkSignalling {
+    const net = this.callNetwork();
+    return {
+      sendRequest: net.sendRequest,
+      via: net.via,
+      flowTo: (target: SipTarget): Flow => {
+        const family = target.address.includes(':') ? 6 : 4;
+        const local = this.options.transport.localEndpoint(target.transport, family) ?? { address: family === 6 ? '::' : '0.0.0.0', port: 0 };
+        return { transport: target.transport, local, remote: { address: target.address, port: target.port } };
+      },
+      contact: (flow, user) => {
+        const transport = flow.transport === 'UDP' ? '' : `;transport=${flow.transport.toLowerCase()}`;
+        return `<sip:${user}@${this.localHost(flow)}:${this.localPort(flow)}${transport}>`;
+      },
+    };
   }
 
   /** Our host for Via and Contact on a flow: the local address, resolved when it is a wildcard. */
@@ -237,6 +265,11 @@ export class SipService implements TransactionCore {
       return;
     }
     if (request.method === 'INVITE' && tx.kind === 'invite-server') {
+      const trunk = this.trunks?.matchSource(flow.remote, dialledUser(request));
+      if (trunk) {
+        this.inboundCall(request, tx, flow, trunk);
+        return;
+      }
       const quick = this.statelessAnswer(request, flow);
       if (quick) {
         tx.sendResponse(quick);
@@ -251,6 +284,38 @@ export class SipService implements TransactionCore {
       return;
     }
     tx.sendResponse(this.answer(request, tx.channel as FlowChannel));
+  }
+
+  /**
+   * A call from a trunk: trusted by where it comes from (the provider's addresses or
+   * the trunk's peers), never challenged; its DID picks the extension, or 404.
+   */
+  private inboundCall(request: SipRequest, tx: InviteServerTransaction, flow: Flow, trunk: Trunk): void {
+    const quick = precheck(request, CAPABILITIES);
+    if (quick) {
+      tx.sendResponse(this.respond(request, quick.status, quick.headers));
+      return;
+    }
+    let toUser = '';
+    let from = { number: '', displayName: '' };
+    try {
+      const to = parseUri(toOf(request).uri);
+      toUser = to.kind === 'sip' ? (to.user ?? '') : to.kind === 'tel' ? to.number : '';
+      const f = fromOf(request);
+      const fu = parseUri(f.uri);
+      from = { number: fu.kind === 'sip' ? (fu.user ?? '') : fu.kind === 'tel' ? fu.number : '', displayName: f.displayName ?? '' };
+    } catch {
+      tx.sendResponse(this.respond(request, 400));
+      return;
+    }
+    const did = this.trunks!.dialledOf(trunk, dialledUser(request), toUser);
+    const ext = this.trunks!.destination(did);
+    if (!ext) {
+      this.options.logger.info({ trunk: trunk.name, did, from: from.number }, 'inbound call to an unknown DID refused');
+      tx.sendResponse(this.respond(request, 404));
+      return;
+    }
+    this.calls.startCall(request, tx, flow, { ...from, trunk: trunk.name }, did, { ring: ext, inbound: true });
   }
 
   onAck(ack: SipRequest): void {
@@ -338,6 +403,8 @@ export class SipService implements TransactionCore {
         return this.respond(request, 481);
       case 'REGISTER':
       case 'INVITE': {
+        // Calls from a trunk are trusted by their source, not challenged (inboundCall).
+        if (request.method === 'INVITE' && this.trunks?.matchSource(flow.remote)) return undefined;
         const challenge = request.method === 'REGISTER' ? 401 : 407;
         if (getHeader(request, challenge === 401 ? 'authorization' : 'proxy-authorization') !== undefined) return undefined;
         const claimed = claimedAccount(request);

@@ -20,6 +20,8 @@ import { SecretStore } from '../pbx/accounts/secret-store';
 import { BlocksFile, loadBlocks } from '../pbx/guard/blocks-file';
 import { Guard } from '../pbx/guard/guard';
 import { CdrLog } from '../pbx/cdr/cdr-log';
+import { TrunkService } from '../pbx/trunks/trunk-service';
+import { NodeDnsQueries } from '../platform/dns-queries';
 import { localAddressFor } from '../platform/local-address';
 import { LocationStore } from '../pbx/registrar/location-store';
 import { Registrar } from '../pbx/registrar/registrar';
@@ -40,13 +42,16 @@ const USAGE = `usage: edgesipd --data-dir DIR [--sip-port N] [--tls-port N] [--l
   --data-dir DIR   configuration and state (config.json is created with defaults)
   --sip-port N     UDP and TCP port (default from config, 5060; 0 picks a free one)
   --tls-port N     TLS port (default from config, 5061; 0 picks a free one)
-  --listen ADDR    listen address, repeatable (default from config: 0.0.0.0 and ::)`;
+  --listen ADDR    listen address, repeatable (default from config: 0.0.0.0 and ::)
+  --dns-server A   DNS server for trunk lookups, ADDR or ADDR:PORT, repeatable
+                   (default: the system's resolv.conf)`;
 
 interface Args {
   dataDir: string;
   sipPort?: number;
   tlsPort?: number;
   listen?: string[];
+  dnsServers?: string[];
 }
 
 function parseCommandLine(argv: string[]): Args {
@@ -57,6 +62,7 @@ function parseCommandLine(argv: string[]): Args {
       'sip-port': { type: 'string' },
       'tls-port': { type: 'string' },
       listen: { type: 'string', multiple: true },
+      'dns-server': { type: 'string', multiple: true },
       help: { type: 'boolean' },
       version: { type: 'boolean' },
     },
@@ -87,6 +93,7 @@ function parseCommandLine(argv: string[]): Args {
     for (const a of values.listen) if (!isIP(a)) throw new UsageError(`--listen: "${a}" is not an IP address`);
     args.listen = values.listen;
   }
+  if (values['dns-server']) args.dnsServers = values['dns-server'];
   return args;
 }
 
@@ -175,6 +182,15 @@ async function main(): Promise<void> {
     records: cdr,
     localAddressFor: (remote) => localAddressFor(remote),
   });
+  const trunks = new TrunkService({
+    clock,
+    logger,
+    config: holder,
+    passwords: secrets,
+    dns: new NodeDnsQueries(args.dnsServers ? { servers: args.dnsServers } : {}),
+    net: service.trunkSignalling(),
+  });
+  service.setTrunks(trunks);
   const backend = new DaemonAdminBackend({
     dataDir: args.dataDir,
     config: holder,
@@ -185,6 +201,9 @@ async function main(): Promise<void> {
     ping: (b) => service.ping(b),
     calls: { list: () => service.calls.list() },
     cdr,
+    trunkStatus: { list: () => trunks.status() },
+    // Trunk changes (credentials, addresses, enabling) take effect at once.
+    onConfigChange: (next) => trunks.apply(next),
   });
   const control = await startControlServer({ socketPath: join(args.dataDir, 'control.sock'), backend, logger });
 
@@ -199,11 +218,14 @@ async function main(): Promise<void> {
     force.unref();
     // Calls in progress are hung up (BYE both sides) and recorded before the sockets go.
     service.calls.hangupAll();
-    service.close();
+    // Registrations are removed (Expires: 0) before the transactions close; a provider
+    // that does not answer within the grace time keeps the binding until it expires.
+    const unregistered = Promise.race([trunks.close(), new Promise((r) => setTimeout(r, 1500))]);
+    void unregistered.then(() => service.close());
     for (const s of servers) s.close();
     locations.close();
     guard.close();
-    Promise.all([transport.close(), control.close(), registrations.flush(), blocksFile.flush(), cdr.close()]).then(
+    Promise.all([unregistered.then(() => transport.close()), control.close(), registrations.flush(), blocksFile.flush(), cdr.close()]).then(
       () => {
         logger.info({}, 'edgesipd stopped');
         process.exit(EXIT_OK);
@@ -217,6 +239,8 @@ async function main(): Promise<void> {
   const bound = await bindAll(logger, transport, listen, args.sipPort ?? config.sip.port, args.tlsPort ?? config.sip.tlsPort, config, identity);
   servers.push(...bound.servers);
   logger.info({ udp: bound.udp, tcp: bound.tcp, tls: bound.tls }, 'edgesipd listening');
+  // Trunks register once the sockets exist (their Via and Contact name them).
+  trunks.apply();
 }
 
 function logTlsIdentity(logger: Logger, identity: TlsIdentity): void {

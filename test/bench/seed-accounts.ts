@@ -21,7 +21,7 @@ const rows: string[] = [];
 for (let i = 0; i < count; i++) {
   const number = String(1000 + i);
   const password = `bench-${number}-pw`;
-  config.extensions.push({ number, displayName: '', maxContacts: 3, enabled: true, allowedNetworks: [], forward: defaultForward() });
+  config.extensions.push({ number, displayName: '', maxContacts: 3, enabled: true, allowedNetworks: [], forward: defaultForward(), permission: 'national' });
   secrets[number] = { MD5: computeHA1('MD5', number, 'bench', password), 'SHA-256': computeHA1('SHA-256', number, 'bench', password) };
   rows.push(`${number};[authentication username=${number} password=${password}]`);
 }

@@ -133,6 +133,28 @@ export function integerOption(ctx: CliContext, group: string, values: Parsed['va
   return Number(v);
 }
 
+/**
+ * An option whose value must be one of `choices` (compared without case); the choice as
+ * written in `choices` is returned. Anything else is a usage error listing them.
+ */
+export function choiceOption<T extends string>(ctx: CliContext, group: string, values: Parsed['values'], name: string, choices: readonly T[]): T | undefined {
+  const v = stringOption(values, name);
+  if (v === undefined) return undefined;
+  const found = choices.find((c) => c.toLowerCase() === v.toLowerCase());
+  if (found === undefined) throw new UsageError(ctx.t('badChoice', { flag: `--${name}`, choices: choices.map((c) => c.toLowerCase()).join('|'), value: v }), group);
+  return found;
+}
+
+/** The password from --password or one line of stdin (--password-stdin); undefined when neither is given. */
+export async function passwordOption(ctx: CliContext, group: string, values: Parsed['values']): Promise<string | undefined> {
+  const inline = stringOption(values, 'password');
+  if (!flag(values, 'password-stdin')) return inline;
+  if (inline !== undefined) throw new UsageError(ctx.t('conflictingFlags', { a: '--password', b: '--password-stdin' }), group);
+  const line = await readLine(ctx.io.stdin);
+  if (line === null || line === '') throw new UsageError(ctx.t('noPasswordOnStdin'), group);
+  return line;
+}
+
 export type Subcommand = (args: string[], ctx: CliContext) => Promise<number>;
 
 /**

@@ -1,9 +1,10 @@
 /** edgesip ext list|add|set|remove — extensions through the control API. */
-import type { ForwardSettings } from '../../config/schema';
+import { CALL_CLASSES, type ForwardSettings } from '../../config/schema';
 import type { ExtensionInput, ExtensionView } from '../../control/backend';
 import {
   callApi,
   cell,
+  choiceOption,
   EXIT_OK,
   expectPositionals,
   flag,
@@ -11,7 +12,7 @@ import {
   listOption,
   helpRequested,
   parseCommand,
-  readLine,
+  passwordOption,
   runGroup,
   runListing,
   stringOption,
@@ -19,6 +20,7 @@ import {
   type CliContext,
   type Parsed,
 } from './common';
+import { localized } from './calls';
 
 const GROUP = 'ext';
 
@@ -35,6 +37,7 @@ const FIELD_NAMES: Record<string, string> = {
   'forward.noAnswer': '--forward-noanswer',
   'forward.unavailable': '--forward-unavailable',
   'forward.noAnswerSeconds': '--noanswer-timeout',
+  permission: '--permission',
 };
 
 /** Option → forwarding case it sets. */
@@ -61,7 +64,7 @@ function list(args: string[], ctx: CliContext): Promise<number> {
     path: () => '/v1/extensions',
     items: (body) => body as ExtensionView[],
     empty: 'noExtensions',
-    header: ['colNumber', 'colName', 'colEnabled', 'colMaxContacts', 'colSecret', 'colAllowed', 'colForward'],
+    header: ['colNumber', 'colName', 'colEnabled', 'colMaxContacts', 'colSecret', 'colAllowed', 'colPermission', 'colForward'],
     row: (e) => [
       cell(e.number),
       cell(e.displayName),
@@ -69,6 +72,8 @@ function list(args: string[], ctx: CliContext): Promise<number> {
       cell(e.maxContacts),
       yesNo(e.hasSecret),
       e.allowedNetworks.length === 0 ? ctx.t('anyNetwork') : e.allowedNetworks.map(cell).join(','),
+      // '-' from a daemon older than this CLI (no permission field).
+      localized(ctx, 'class', e.permission),
       forwardSummary(ctx, e.forward),
     ],
   });
@@ -99,16 +104,12 @@ const CHANGE_OPTIONS = {
   'forward-noanswer': { type: 'string' },
   'forward-unavailable': { type: 'string' },
   'noanswer-timeout': { type: 'string' },
+  permission: { type: 'string' },
 } as const;
 
 /** The password from --password or one line of stdin; undefined when neither is given. */
-async function password(ctx: CliContext, values: Parsed['values']): Promise<string | undefined> {
-  const inline = stringOption(values, 'password');
-  if (!flag(values, 'password-stdin')) return inline;
-  if (inline !== undefined) throw new UsageError(ctx.t('conflictingFlags', { a: '--password', b: '--password-stdin' }), GROUP);
-  const line = await readLine(ctx.io.stdin);
-  if (line === null || line === '') throw new UsageError(ctx.t('noPasswordOnStdin'), GROUP);
-  return line;
+function password(ctx: CliContext, values: Parsed['values']): Promise<string | undefined> {
+  return passwordOption(ctx, GROUP, values);
 }
 
 /** The fields common to add and set, from the options given. */
@@ -122,6 +123,8 @@ function commonFields(ctx: CliContext, values: Parsed['values']): ExtensionInput
   if (allow !== undefined) input.allowedNetworks = allow;
   const forward = forwardFields(ctx, values);
   if (forward !== undefined) input.forward = forward;
+  const permission = choiceOption(ctx, GROUP, values, 'permission', CALL_CLASSES);
+  if (permission !== undefined) input.permission = permission;
   return input;
 }
 

@@ -2,7 +2,7 @@
  * Test doubles for the control API: an in-memory AdminBackend and a logger that keeps
  * its entries. Used by control/server.test.ts and cli/cli.test.ts only.
  */
-import { defaultForward } from '../../config/schema';
+import { DEFAULT_PERMISSION, defaultForward, defaultRequestUriParams, type DialRule, type InboundDid, type Language } from '../../config/schema';
 import {
   AdminError,
   type ActiveCallView,
@@ -12,10 +12,16 @@ import {
   type AclView,
   type AdminBackend,
   type BlockView,
+  type DialRuleInput,
   type ExtensionInput,
   type ExtensionView,
+  type InboundView,
+  type LanguageView,
   type PingResult,
   type RegistrationView,
+  type TrunkInput,
+  type TrunkStatusView,
+  type TrunkView,
 } from '../backend';
 
 /** An in-memory AdminBackend; removeBlock('boom') throws a plain Error (→ 500). */
@@ -124,6 +130,18 @@ export class FakeBackend implements AdminBackend {
   ];
   /** Every query listCdrs received. */
   readonly cdrQueries: CdrListQuery[] = [];
+  language: Language = 'en';
+  readonly trunks = new Map<string, TrunkView>();
+  /** Every trunk input the backend received (passwords included, to check what the CLI sent). */
+  readonly trunkInputs: TrunkInput[] = [];
+  trunkStatus: TrunkStatusView[] = [
+    { name: 'itsp', type: 'register', enabled: true, state: 'registered', status: 200, expiresIn: 3312 },
+    { name: 'backup', type: 'register', enabled: true, state: 'wrong-credentials', status: 403, reason: 'Forbidden', retryIn: 240 },
+    { name: 'carrier', type: 'ip', enabled: true, state: 'ip' },
+    { name: 'old', type: 'register', enabled: false, state: 'idle' },
+  ];
+  dialPlan: DialRule[] = [];
+  inbound: InboundView = { dids: [], defaultDestination: '' };
 
   listExtensions(): ExtensionView[] {
     return [...this.extensions.values()];
@@ -139,6 +157,7 @@ export class FakeBackend implements AdminBackend {
       enabled: input.enabled ?? true,
       allowedNetworks: input.allowedNetworks ?? [],
       forward: { ...defaultForward(), ...input.forward },
+      permission: input.permission ?? DEFAULT_PERMISSION,
       hasSecret: input.password !== undefined,
     };
     this.extensions.set(number, view);
@@ -155,6 +174,7 @@ export class FakeBackend implements AdminBackend {
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
       ...(input.allowedNetworks !== undefined ? { allowedNetworks: input.allowedNetworks } : {}),
       forward: { ...old.forward, ...input.forward },
+      ...(input.permission !== undefined ? { permission: input.permission } : {}),
     };
     this.extensions.set(number, view);
     return view;
@@ -203,6 +223,116 @@ export class FakeBackend implements AdminBackend {
       return (q.since === undefined || start >= q.since) && (q.until === undefined || start < q.until);
     });
     return q.limit === undefined ? found : found.slice(Math.max(0, found.length - q.limit));
+  }
+
+  listTrunks(): TrunkView[] {
+    return [...this.trunks.values()];
+  }
+  /** Like the daemon: defaults, the language's Request-URI parameters when none are given. */
+  async addTrunk(input: TrunkInput): Promise<TrunkView> {
+    this.trunkInputs.push(input);
+    const name = input.name as string;
+    if (this.trunks.has(name)) throw new AdminError('EDGESIP_ERR_EXISTS', `trunk ${name} exists`, 'name');
+    if (input.type === 'ip' && (input.peers ?? []).length === 0) throw new AdminError('EDGESIP_ERR_INVALID', 'is required for ip trunks: the networks the provider sends calls from', 'peers');
+    const view: TrunkView = {
+      name,
+      enabled: input.enabled ?? true,
+      type: input.type ?? 'register',
+      domain: input.domain ?? '',
+      proxy: input.proxy ?? '',
+      transport: input.transport ?? 'UDP',
+      username: input.username ?? '',
+      authUsername: input.authUsername ?? '',
+      realm: input.realm ?? '',
+      registerExpires: input.registerExpires ?? 3600,
+      peers: input.peers ?? [],
+      requestUriParams: input.requestUriParams ?? defaultRequestUriParams(this.language),
+      callerId: { fromUser: '', fromDisplay: '', pai: '', ...input.callerId },
+      templates: { from: '', to: '', pai: '', ...input.templates },
+      hasPassword: Boolean(input.password),
+    };
+    this.trunks.set(name, view);
+    return view;
+  }
+  async updateTrunk(name: string, input: TrunkInput): Promise<TrunkView> {
+    this.trunkInputs.push(input);
+    const old = this.trunks.get(name);
+    if (!old) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no trunk ${name}`, 'name');
+    const { password, callerId, templates, ...fields } = input;
+    const view: TrunkView = {
+      ...old,
+      ...fields,
+      callerId: { ...old.callerId, ...callerId },
+      templates: { ...old.templates, ...templates },
+      hasPassword: password === undefined ? old.hasPassword : password !== '',
+    };
+    this.trunks.set(name, view);
+    return view;
+  }
+  async removeTrunk(name: string): Promise<void> {
+    const rules = this.dialPlan.filter((r) => r.trunks.includes(name)).map((r) => r.name);
+    if (rules.length > 0) throw new AdminError('EDGESIP_ERR_INVALID', `trunk ${name} is used by dial rule(s) ${rules.join(', ')}: remove it from them first`, 'name');
+    if (!this.trunks.delete(name)) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no trunk ${name}`, 'name');
+  }
+  listTrunkStatus(): TrunkStatusView[] {
+    return this.trunkStatus;
+  }
+
+  listDialPlan(): DialRule[] {
+    return this.dialPlan;
+  }
+  async addDialRule(input: DialRuleInput): Promise<DialRule> {
+    if (this.dialPlan.some((r) => r.name === input.name)) throw new AdminError('EDGESIP_ERR_EXISTS', `dial rule ${input.name} exists`, 'name');
+    input.trunks.forEach((t, i) => {
+      if (!this.trunks.has(t)) throw new AdminError('EDGESIP_ERR_INVALID', `no trunk ${t}`, `trunks[${i}]`);
+    });
+    const position = input.position ?? this.dialPlan.length + 1;
+    if (position > this.dialPlan.length + 1) throw new AdminError('EDGESIP_ERR_INVALID', `must be from 1 to ${this.dialPlan.length + 1}`, 'position');
+    const rule: DialRule = { name: input.name, pattern: input.pattern, strip: input.strip ?? 0, prefix: input.prefix ?? '', trunks: input.trunks, class: input.class };
+    this.dialPlan.splice(position - 1, 0, rule);
+    return rule;
+  }
+  async removeDialRule(name: string): Promise<void> {
+    const before = this.dialPlan.length;
+    this.dialPlan = this.dialPlan.filter((r) => r.name !== name);
+    if (this.dialPlan.length === before) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no dial rule ${name}`, 'name');
+  }
+  async moveDialRule(name: string, position: number): Promise<DialRule[]> {
+    const rule = this.dialPlan.find((r) => r.name === name);
+    if (!rule) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no dial rule ${name}`, 'name');
+    if (position > this.dialPlan.length) throw new AdminError('EDGESIP_ERR_INVALID', `must be from 1 to ${this.dialPlan.length}`, 'position');
+    this.dialPlan = this.dialPlan.filter((r) => r !== rule);
+    this.dialPlan.splice(position - 1, 0, rule);
+    return this.dialPlan;
+  }
+
+  getInbound(): InboundView {
+    return { dids: [...this.inbound.dids], defaultDestination: this.inbound.defaultDestination };
+  }
+  async addDid(entry: InboundDid): Promise<InboundView> {
+    if (this.inbound.dids.some((d) => d.did === entry.did)) throw new AdminError('EDGESIP_ERR_EXISTS', `DID ${entry.did} is already routed`, 'did');
+    if (!this.extensions.has(entry.extension)) throw new AdminError('EDGESIP_ERR_INVALID', `no extension ${entry.extension}`, 'extension');
+    this.inbound.dids.push(entry);
+    return this.getInbound();
+  }
+  async removeDid(did: string): Promise<InboundView> {
+    const i = this.inbound.dids.findIndex((d) => d.did === did);
+    if (i === -1) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no DID ${did}`, 'did');
+    this.inbound.dids.splice(i, 1);
+    return this.getInbound();
+  }
+  async setDefaultDestination(extension: string): Promise<InboundView> {
+    if (extension !== '' && !this.extensions.has(extension)) throw new AdminError('EDGESIP_ERR_INVALID', `no extension ${extension}`, 'extension');
+    this.inbound.defaultDestination = extension;
+    return this.getInbound();
+  }
+
+  getLanguage(): LanguageView {
+    return { language: this.language };
+  }
+  async setLanguage(language: Language): Promise<LanguageView> {
+    this.language = language;
+    return this.getLanguage();
   }
 }
 

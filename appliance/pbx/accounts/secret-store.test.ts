@@ -167,3 +167,97 @@ test('get() returns a copy: changing it does not change the store', () => {
   got.ha1.MD5 = 'tampered';
   assert.notEqual(store.get('100')!.ha1.MD5, 'tampered');
 });
+
+test('trunk passwords: kept as given in their own section, with get/has/set/remove', () => {
+  const dir = tempDir();
+  const { store } = SecretStore.load(dir, 'pbx.example');
+  store.set('100', 'a');
+  assert.equal(store.hasTrunkPassword('provider-a'), false);
+  assert.equal(store.getTrunkPassword('provider-a'), undefined);
+  store.setTrunkPassword('provider-a', 'Pa55 wörd;"x"');
+  store.setTrunkPassword('b_2', 'second');
+  assert.equal(store.getTrunkPassword('provider-a'), 'Pa55 wörd;"x"');
+  assert.equal(store.hasTrunkPassword('provider-a'), true);
+  assert.deepEqual(store.trunkNames(), ['b_2', 'provider-a']);
+  const doc = readDoc(dir) as unknown as { trunks: Record<string, string>; secrets: Record<string, unknown> };
+  assert.deepEqual(doc.trunks, { b_2: 'second', 'provider-a': 'Pa55 wörd;"x"' });
+  assert.deepEqual(Object.keys(doc.secrets), ['100'], 'extension secrets are untouched');
+  assert.equal(fs.statSync(path.join(dir, SECRETS_FILE)).mode & 0o777, 0o600);
+
+  const reloaded = SecretStore.load(dir, 'pbx.example').store;
+  assert.equal(reloaded.getTrunkPassword('b_2'), 'second');
+  assert.equal(reloaded.has('100'), true);
+  // Changing an extension keeps the trunk passwords, and the other way round.
+  reloaded.remove('100');
+  assert.deepEqual(Object.keys((readDoc(dir) as unknown as { trunks: object }).trunks), ['b_2', 'provider-a']);
+  assert.equal(reloaded.removeTrunkPassword('b_2'), true);
+  assert.equal(reloaded.removeTrunkPassword('b_2'), false);
+  reloaded.removeTrunkPassword('provider-a');
+  assert.equal('trunks' in readDoc(dir), false, 'no section once the last trunk password is gone');
+});
+
+test('trunk passwords: bad names and passwords are refused, nothing written', () => {
+  const dir = tempDir();
+  const { store } = SecretStore.load(dir, 'r');
+  for (const [name, password] of [
+    ['Bad', 'x'],
+    ['../x', 'x'],
+    ['a', ''],
+    ['a', 'line\nbreak'],
+    ['a', 'x'.repeat(257)],
+  ] as const) {
+    assert.throws(
+      () => store.setTrunkPassword(name, password),
+      (err: unknown) => err instanceof SecretStoreError && err.code === 'EDGESIP_ERR_SECRETS_INPUT',
+      `${name} ${password.slice(0, 10)}`,
+    );
+  }
+  assert.equal(fs.existsSync(path.join(dir, SECRETS_FILE)), false);
+});
+
+test('an old secrets file without trunks loads; one for another realm keeps its trunk passwords', () => {
+  const dir = tempDir();
+  const md5 = '0'.repeat(32);
+  const sha = '1'.repeat(64);
+  fs.writeFileSync(path.join(dir, SECRETS_FILE), JSON.stringify({ version: 1, realm: 'r', secrets: { '100': { MD5: md5, 'SHA-256': sha } } }), { mode: 0o600 });
+  const { store, warnings } = SecretStore.load(dir, 'r');
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(store.get('100'), { ha1: { MD5: md5, 'SHA-256': sha } });
+  assert.deepEqual(store.trunkNames(), []);
+  store.setTrunkPassword('itsp', 'secret');
+
+  const moved = SecretStore.load(dir, 'other.example');
+  assert.equal(moved.warnings.length, 1, 'the extension secrets cannot be used');
+  assert.equal(moved.store.has('100'), false);
+  assert.equal(moved.store.getTrunkPassword('itsp'), 'secret', 'trunk passwords do not depend on the realm');
+  moved.store.set('101', 'b');
+  assert.deepEqual(readDoc(dir).realm, 'other.example');
+  assert.equal(SecretStore.load(dir, 'other.example').store.getTrunkPassword('itsp'), 'secret');
+});
+
+test('a corrupt trunks section is refused and left alone', () => {
+  const base = { version: 1, realm: 'r', secrets: {} };
+  for (const trunks of [[], 'x', { Bad: 'p' }, { a: 5 }, { a: '' }, { a: 'x\u0000' }]) {
+    const dir = tempDir();
+    const file = path.join(dir, SECRETS_FILE);
+    const text = JSON.stringify({ ...base, trunks });
+    fs.writeFileSync(file, text, { mode: 0o600 });
+    assert.throws(
+      () => SecretStore.load(dir, 'r'),
+      (err: unknown) => err instanceof SecretStoreError && err.code === 'EDGESIP_ERR_SECRETS_CORRUPT',
+      JSON.stringify(trunks),
+    );
+    assert.equal(fs.readFileSync(file, 'utf8'), text);
+  }
+});
+
+test('a file readable by others is tightened even when written for another realm (trunk passwords are plain)', () => {
+  const dir = tempDir();
+  SecretStore.load(dir, 'old').store.setTrunkPassword('itsp', 'secret');
+  const file = path.join(dir, SECRETS_FILE);
+  fs.chmodSync(file, 0o644);
+  const { store, warnings } = SecretStore.load(dir, 'new');
+  assert.equal(store.getTrunkPassword('itsp'), 'secret');
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  assert.ok(warnings.some((w) => /readable by others/.test(w)));
+});

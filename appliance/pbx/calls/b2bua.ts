@@ -15,7 +15,7 @@ import { newBranch } from '../../sip/transaction/match';
 import type { Flow } from '../../sip/transport/flow';
 import type { Extension } from '../../config/schema';
 import type { ActiveCallView, CallRecord } from '../cdr/record';
-import { Call, type CallDirectory, type CallNetwork, type LegSide } from './call';
+import { Call, type CallDirectory, type CallerParty, type CallNetwork, type LegSide } from './call';
 
 export interface B2buaOptions {
   clock: Clock;
@@ -33,15 +33,27 @@ export class B2bua {
 
   constructor(private readonly o: B2buaOptions) {}
 
-  /** An authenticated INVITE outside any dialog: a new call from `caller`. */
-  startCall(invite: SipRequest, tx: InviteServerTransaction, flow: Flow, caller: Extension, dialled: string): void {
+  /**
+   * A new call: from an authenticated extension, or (with `inbound`) from a trunk, to
+   * what was dialled; `ring` names the extension when it differs (a DID's mapping).
+   */
+  startCall(
+    invite: SipRequest,
+    tx: InviteServerTransaction,
+    flow: Flow,
+    caller: Extension | CallerParty,
+    dialled: string,
+    opts: { ring?: string; inbound?: boolean } = {},
+  ): void {
+    const party: CallerParty = 'maxContacts' in caller ? { number: caller.number, displayName: caller.displayName, extension: caller } : caller;
     const call = new Call({
       id: randomBytes(8).toString('hex'),
       invite,
       tx,
       flow,
-      caller,
+      caller: party,
       dialled,
+      ...opts,
       clock: this.o.clock,
       net: this.o.net,
       directory: this.o.directory,

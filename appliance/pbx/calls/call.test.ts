@@ -140,7 +140,7 @@ class FakeServerTx {
 }
 
 function ext(number: string, forward: Partial<ForwardSettings> = {}, displayName = ''): Extension {
-  return { number, displayName, maxContacts: 5, enabled: true, allowedNetworks: [], forward: { ...defaultForward(), ...forward } };
+  return { number, displayName, maxContacts: 5, enabled: true, allowedNetworks: [], forward: { ...defaultForward(), ...forward }, permission: 'national' };
 }
 
 function binding(aor: string, address: string, port = 5070): Binding {

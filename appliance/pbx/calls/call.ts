@@ -26,6 +26,7 @@ import type { Extension } from '../../config/schema';
 import type { Binding } from '../registrar/location-store';
 import type { ActiveCallView, CallDisposition, CallRecord, ForwardHop, ForwardReason } from '../cdr/record';
 import { VERSION } from '../../version';
+import { answerChallenge, type ClientCredentials } from '../../sip/auth/digest-client';
 import { diversionHeaders, forwardingCallInfo, historyInfoHeader } from './forwarding';
 import { relayedRequestHeaders, relayedResponseHeaders } from './relay';
 
@@ -43,11 +44,42 @@ export interface CallNetwork {
   readonly t2: number;
 }
 
-/** What a call needs to know about extensions and their phones. */
+/** Who placed the call: an extension (digest-authenticated), or a party on a trunk. */
+export interface CallerParty {
+  number: string;
+  displayName: string;
+  /** The calling extension; its permission class decides which numbers it may dial. */
+  extension?: Extension;
+  /** The trunk an inbound call came in on. */
+  trunk?: string;
+}
+
+/** One trunk as a call sees it: where to send, how to address, how to authenticate. */
+export interface TrunkDialer {
+  readonly name: string;
+  /** The provider's targets (RFC 3263), in failover order, as flows to send on. */
+  targets(): Promise<Flow[]>;
+  /** Request-URI, From (without tag), To and extra headers (P-Asserted-Identity) for `number`. */
+  addressing(number: string, caller: CallerParty): { uri: string; from: string; to: string; headers: Header[] };
+  /** The account that answers the provider's 401/407, if it has one. */
+  credentials(): ClientCredentials | undefined;
+}
+
+/** Where a number that is no extension goes (the dial plan's answer). */
+export interface OutboundRoute {
+  /** The number to send, after the rule's strip and prefix. */
+  number: string;
+  /** Trunks in failover order (next one on 5xx, 408 or no answer at all). */
+  trunks: TrunkDialer[];
+}
+
+/** What a call needs to know about extensions, their phones, and the way out. */
 export interface CallDirectory {
   extension(number: string): Extension | undefined;
   bindings(aor: string): Binding[];
   limits(): { maxForwardHops: number; maxRingSeconds: number };
+  /** The dial plan: a route, 'forbidden' (the caller's class does not allow it), or undefined (no rule). */
+  outbound?(number: string, caller: CallerParty): OutboundRoute | 'forbidden' | undefined;
 }
 
 export type LegSide = 'caller' | 'callee';
@@ -65,7 +97,11 @@ export interface CallOptions {
   invite: SipRequest;
   tx: InviteServerTransaction;
   flow: Flow;
-  caller: Extension;
+  caller: CallerParty;
+  /** The extension to ring when it is not what was dialled (a DID mapped by the inbound rules). */
+  ring?: string;
+  /** Trunk for calls that came in on one (the call record's route). */
+  inbound?: boolean;
   /** The user part of the Request-URI: what the caller dialled. */
   dialled: string;
   clock: Clock;
@@ -93,11 +129,25 @@ interface Fork {
   final: number | undefined;
   /** To tags of 2xx answered with ACK+BYE (late answers from losing forks). */
   rejectedTags: Set<string>;
+  /** Challenges answered on this leg (a trunk's 401/407); a second one means wrong credentials. */
+  authTries: number;
 }
 
-/** Ringing one target: its forks and the timer that ends the ringing. */
+/** Dialling out: the route, which trunk and which of its targets is being tried. */
+interface TrunkProgress {
+  readonly route: OutboundRoute;
+  trunk: number;
+  targets: Flow[];
+  next: number;
+  /** The last failure, what the caller hears when every trunk failed. */
+  lastStatus: number;
+}
+
+/** Ringing one target (an extension's phones, or a trunk): its legs and timers. */
 interface Attempt {
-  readonly target: Extension;
+  /** The extension rung; undefined when dialling out on a trunk. */
+  readonly target: Extension | undefined;
+  readonly trunk?: TrunkProgress;
   readonly forks: Fork[];
   ringTimer: TimerHandle | undefined;
   silenceTimer: TimerHandle | undefined;
@@ -139,7 +189,7 @@ interface PendingAck {
 
 export class Call {
   readonly id: string;
-  readonly caller: Extension;
+  readonly caller: CallerParty;
   readonly dialled: string;
   readonly startedAt: number;
   private state: CallState = 'routing';
@@ -155,6 +205,7 @@ export class Call {
   private target: string;
   private answeredAt: number | undefined;
   private answeredBy: string | undefined;
+  private routeKind: 'local' | 'trunk';
   private callerLeg: Leg | undefined;
   private calleeLeg: Leg | undefined;
   /** The ACK sent to the callee for its 2xx, resent when that 2xx is retransmitted. */
@@ -173,6 +224,7 @@ export class Call {
     this.tx = o.tx;
     this.flow = o.flow;
     this.target = o.dialled;
+    this.routeKind = o.inbound ? 'trunk' : 'local';
     this.startedAt = o.clock.now();
     const uri = parseUri(o.invite.uri);
     this.domain = uri.kind === 'sip' ? uri.host : 'localhost';
@@ -196,14 +248,34 @@ export class Call {
       this.fail(err instanceof DialogError ? err.status : 400, 'failed');
       return;
     }
-    const ext = this.o.directory.extension(this.dialled);
-    if (!ext) {
-      // Numbers that are not extensions go to trunks once they exist (dial plan).
+    const ext = this.o.directory.extension(this.o.ring ?? this.dialled);
+    if (ext) {
+      this.visited.add(ext.number);
+      this.ring(ext);
+      return;
+    }
+    if (this.o.inbound) {
       this.fail(404, 'failed');
       return;
     }
-    this.visited.add(ext.number);
-    this.ring(ext);
+    // Not an extension: the dial plan decides (a trunk, or 403/404).
+    const route = this.outboundRoute(this.dialled, this.caller);
+    if (route) this.dialOut(route);
+  }
+
+  /** The dial plan's route for `number`, or undefined after answering the caller 403/404. */
+  private outboundRoute(number: string, party: CallerParty): OutboundRoute | undefined {
+    const route = this.o.directory.outbound?.(number, party);
+    if (route === 'forbidden') {
+      this.o.logger.info({ call: this.id, caller: party.number, number }, 'call refused: the call class is not allowed for the extension');
+      this.fail(403, 'failed', 'Call Class Not Allowed');
+      return undefined;
+    }
+    if (!route || route.trunks.length === 0) {
+      this.fail(404, 'failed');
+      return undefined;
+    }
+    return route;
   }
 
   view(): ActiveCallView {
@@ -237,6 +309,7 @@ export class Call {
     }
     const forwardsOnNoAnswer = target.forward.noAnswer !== '';
     const attempt: Attempt = { target, forks: [], ringTimer: undefined, silenceTimer: undefined, forwardsOnNoAnswer, launching: true };
+    this.routeKind = this.o.inbound ? 'trunk' : 'local';
     this.attempt = attempt;
     const seconds = forwardsOnNoAnswer ? target.forward.noAnswerSeconds : this.o.directory.limits().maxRingSeconds;
     attempt.ringTimer = this.o.clock.setTimer(seconds * 1000, () => this.noAnswer(attempt));
@@ -265,18 +338,19 @@ export class Call {
       return;
     }
     const next = this.o.directory.extension(to);
-    if (!next) {
-      // Numbers that are not extensions will route to trunks (dial plan); until then the
-      // caller is told at once, without a 181 announcing a target that cannot ring.
-      this.o.logger.warn({ call: this.id, from: hop.from, target: to }, 'call forwarding target is not an extension');
-      this.fail(404, 'failed');
+    // A number that is no extension goes out like a dialled one, under the class of the
+    // extension that forwards (it chose the target); no 181 for a target that cannot ring.
+    const route = next ? undefined : this.outboundRoute(to, { number: from.number, displayName: from.displayName, extension: from });
+    if (!next && !route) {
+      this.o.logger.warn({ call: this.id, from: hop.from, target: to }, 'call forwarding target cannot be reached');
       return;
     }
     this.chain.push(hop);
     this.visited.add(to);
     this.o.logger.debug({ call: this.id, from: hop.from, to, reason }, 'call forwarded');
     this.sendToCaller(this.callerResponse(181, undefined, [forwardingCallInfo(hop)]));
-    this.ring(next);
+    if (next) this.ring(next);
+    else this.dialOut(route!);
   }
 
   private stopTimers(attempt: Attempt): void {
@@ -301,7 +375,7 @@ export class Call {
     this.stopTimers(attempt);
     if (this.attempt !== attempt || this.state !== 'ringing') return;
     this.cancelForks(attempt);
-    if (attempt.forwardsOnNoAnswer) this.forward(attempt.target, 'no-answer', attempt.target.forward.noAnswer);
+    if (attempt.forwardsOnNoAnswer && attempt.target) this.forward(attempt.target, 'no-answer', attempt.target.forward.noAnswer);
     else this.fail(480, 'no-answer');
   }
 
@@ -315,6 +389,17 @@ export class Call {
   private silentForks(attempt: Attempt): void {
     attempt.silenceTimer = undefined;
     if (this.attempt !== attempt || this.state !== 'ringing') return;
+    if (attempt.trunk) {
+      // RFC 3263 §4.3: a target that does not answer is skipped for the next one.
+      const leg = attempt.forks[attempt.forks.length - 1];
+      if (leg && !leg.provisional && leg.final === undefined) {
+        leg.final = 408;
+        leg.cancelled = true;
+        leg.cancelWanted = [];
+        this.trunkFailed(attempt, 408);
+      }
+      return;
+    }
     for (const fork of attempt.forks) {
       if (fork.provisional || fork.final !== undefined) continue;
       fork.final = 408;
@@ -326,7 +411,7 @@ export class Call {
 
   /** Every fork of the attempt has a final non-2xx answer: decide what the caller hears. */
   private checkAttempt(attempt: Attempt): void {
-    if (attempt.launching || this.attempt !== attempt || this.state !== 'ringing') return;
+    if (attempt.launching || this.attempt !== attempt || this.state !== 'ringing' || !attempt.target) return;
     if (attempt.forks.some((f) => f.final === undefined)) return;
     this.stopTimers(attempt);
     this.attempt = undefined;
@@ -348,26 +433,46 @@ export class Call {
   // --- forks (the callee legs) -----------------------------------------------------
 
   private startFork(attempt: Attempt, binding: Binding): Fork {
-    const flow = binding.flow;
-    const callId = newCallId();
-    const fromTag = newTag();
     const display = this.caller.displayName ? `"${this.caller.displayName}" ` : '';
+    return this.sendLeg(attempt, binding.flow, {
+      uri: binding.contact,
+      from: `${display}<sip:${this.caller.number}@${this.domain}>`,
+      to: `<sip:${attempt.target!.number}@${this.domain}>`,
+      headers: [],
+    });
+  }
+
+  /**
+   * Sends one INVITE leg. `retry` re-sends a leg with credentials: same Call-ID and
+   * From tag, the next CSeq (§22.2: "the request MUST use the same Call-ID and From
+   * tag... CSeq incremented").
+   */
+  private sendLeg(
+    attempt: Attempt,
+    flow: Flow,
+    address: { uri: string; from: string; to: string; headers: Header[] },
+    retry?: { callId: string; fromTag: string; seq: number; auth: Header; authTries: number },
+  ): Fork {
+    const callId = retry?.callId ?? newCallId();
+    const fromTag = retry?.fromTag ?? newTag();
     const history = historyInfoHeader(this.dialled, this.chain, this.domain);
     const headers: Header[] = [
       { name: 'Via', value: this.o.net.via(flow) },
       { name: 'Max-Forwards', value: String(this.maxForwards) },
-      { name: 'From', value: `${display}<sip:${this.caller.number}@${this.domain}>;tag=${fromTag}` },
-      { name: 'To', value: `<sip:${attempt.target.number}@${this.domain}>` },
+      { name: 'From', value: `${address.from};tag=${fromTag}` },
+      { name: 'To', value: address.to },
       { name: 'Call-ID', value: callId },
-      { name: 'CSeq', value: '1 INVITE' },
+      { name: 'CSeq', value: `${retry?.seq ?? 1} INVITE` },
       { name: 'Contact', value: this.o.net.contact(flow) },
       { name: 'User-Agent', value: SERVER.value },
+      ...address.headers,
       ...(history ? [history] : []),
       ...diversionHeaders(this.chain, this.domain),
       ...relayedRequestHeaders(this.invite),
+      ...(retry ? [retry.auth] : []),
       { name: 'Content-Length', value: String(this.invite.body.length) },
     ];
-    const request: SipRequest = { kind: 'request', method: 'INVITE', uri: binding.contact, headers, body: this.invite.body };
+    const request: SipRequest = { kind: 'request', method: 'INVITE', uri: address.uri, headers, body: this.invite.body };
     const fork: Fork = {
       attempt,
       flow,
@@ -379,6 +484,7 @@ export class Call {
       cancelled: false,
       final: undefined,
       rejectedTags: new Set(),
+      authTries: retry?.authTries ?? 0,
     };
     this.index(fork.key, 'callee');
     try {
@@ -387,7 +493,9 @@ export class Call {
         onTimeout: () => this.forkFailed(fork, 408),
         onTransportError: () => this.forkFailed(fork, 503),
         onTerminated: () => {
-          if (this.calleeLeg?.dialog.callId !== callId) this.unindex(fork.key);
+          // A leg re-sent with credentials shares the key: keep it while that one lives.
+          const reused = attempt.forks.some((f) => f !== fork && f.key === fork.key && f.final === undefined);
+          if (this.calleeLeg?.dialog.callId !== callId && !reused) this.unindex(fork.key);
         },
       });
     } catch (err) {
@@ -418,6 +526,10 @@ export class Call {
     }
     fork.final = status;
     if (this.attempt !== fork.attempt || this.state !== 'ringing' || fork.cancelled) return;
+    if (fork.attempt.trunk) {
+      this.trunkResponse(fork, res);
+      return;
+    }
     if (status >= 300 && status < 400) {
       const to = redirectTarget(res);
       if (to !== undefined) {
@@ -425,7 +537,7 @@ export class Call {
         this.stopTimers(fork.attempt);
         this.cancelForks(fork.attempt);
         this.attempt = undefined;
-        this.forward(fork.attempt.target, 'deflection', to);
+        this.forward(fork.attempt.target!, 'deflection', to);
         return;
       }
     }
@@ -435,7 +547,103 @@ export class Call {
   private forkFailed(fork: Fork, status: number): void {
     if (fork.final !== undefined) return;
     fork.final = status;
+    if (fork.attempt.trunk) {
+      if (this.attempt === fork.attempt && this.state === 'ringing' && !fork.cancelled) this.trunkFailed(fork.attempt, status);
+      return;
+    }
     this.checkAttempt(fork.attempt);
+  }
+
+  // --- trunks (dialling out) -----------------------------------------------------------
+
+  /** Dial out on the route's trunks, in order, each on its RFC 3263 targets in order. */
+  private dialOut(route: OutboundRoute): void {
+    this.routeKind = 'trunk';
+    this.target = route.number;
+    this.state = 'ringing';
+    const attempt: Attempt = {
+      target: undefined,
+      trunk: { route, trunk: -1, targets: [], next: 0, lastStatus: 503 },
+      forks: [],
+      ringTimer: undefined,
+      silenceTimer: undefined,
+      forwardsOnNoAnswer: false,
+      launching: false,
+    };
+    this.attempt = attempt;
+    attempt.ringTimer = this.o.clock.setTimer(this.o.directory.limits().maxRingSeconds * 1000, () => this.noAnswer(attempt));
+    void this.nextTrunkTarget(attempt);
+  }
+
+  /** The next target of this trunk, else the next trunk's first; none left: the last failure. */
+  private async nextTrunkTarget(attempt: Attempt): Promise<void> {
+    const t = attempt.trunk!;
+    while (this.attempt === attempt && this.state === 'ringing') {
+      const flow = t.targets[t.next];
+      if (flow) {
+        t.next += 1;
+        this.startTrunkLeg(attempt, flow);
+        return;
+      }
+      t.trunk += 1;
+      const dialer = t.route.trunks[t.trunk];
+      if (!dialer) {
+        this.fail(t.lastStatus, 'failed');
+        return;
+      }
+      try {
+        t.targets = await dialer.targets();
+      } catch (err) {
+        this.o.logger.warn({ call: this.id, trunk: dialer.name, err: (err as Error).message }, 'trunk has no reachable target');
+        t.targets = [];
+      }
+      t.next = 0;
+    }
+  }
+
+  private startTrunkLeg(attempt: Attempt, flow: Flow, retry?: Parameters<Call['sendLeg']>[3]): void {
+    const t = attempt.trunk!;
+    const dialer = t.route.trunks[t.trunk]!;
+    this.o.clock.clearTimer(attempt.silenceTimer);
+    attempt.silenceTimer = this.o.clock.setTimer(SILENT_PHONE_MS, () => this.silentForks(attempt));
+    const fork = this.sendLeg(attempt, flow, dialer.addressing(t.route.number, this.caller), retry);
+    attempt.forks.push(fork);
+    if (fork.final !== undefined) this.trunkFailed(attempt, fork.final);
+  }
+
+  /** A final non-2xx from the provider: answer a challenge, fail over, or give up. */
+  private trunkResponse(fork: Fork, res: SipResponse): void {
+    const attempt = fork.attempt;
+    const t = attempt.trunk!;
+    const status = res.status;
+    if ((status === 401 || status === 407) && fork.authTries === 0) {
+      // §22.2: answer the challenge once; a second one for the same leg means the
+      // credentials are wrong, and is passed on as a failure.
+      const creds = t.route.trunks[t.trunk]!.credentials();
+      const answer = creds ? answerChallenge(fork.request, res, creds) : undefined;
+      if (answer) {
+        const callId = getHeader(fork.request, 'call-id') ?? '';
+        const fromTag = tagOf(fromOf(fork.request)) ?? '';
+        this.startTrunkLeg(attempt, fork.flow, { callId, fromTag, seq: cseqOf(fork.request).seq + 1, auth: answer.header, authTries: 1 });
+        return;
+      }
+    }
+    if (status >= 500 || status === 408) {
+      this.trunkFailed(attempt, status);
+      return;
+    }
+    if (status === 401 || status === 407) {
+      this.o.logger.warn({ call: this.id, trunk: t.route.trunks[t.trunk]!.name, status }, 'trunk refused our credentials');
+    }
+    const busy = status === 486 || status === 600 || status === 603;
+    this.fail(status === 401 || status === 407 ? 403 : status, busy ? 'busy' : 'failed');
+  }
+
+  private trunkFailed(attempt: Attempt, status: number): void {
+    attempt.trunk!.lastStatus = status === 408 ? 408 : 503;
+    this.o.clock.clearTimer(attempt.silenceTimer);
+    attempt.silenceTimer = undefined;
+    void this.nextTrunkTarget(attempt);
   }
 
   private forkAnswered(fork: Fork, res: SipResponse): void {
@@ -464,7 +672,7 @@ export class Call {
     this.cancelForks(attempt, fork, [{ name: 'Reason', value: 'SIP;cause=200;text="Call completed elsewhere"' }]);
     this.state = 'answered';
     this.answeredAt = this.o.clock.now();
-    this.answeredBy = attempt.target.number;
+    this.answeredBy = attempt.target?.number ?? attempt.trunk?.route.number;
     this.calleeLeg = { side: 'callee', dialog, flow: fork.flow };
     this.callerLeg = { side: 'caller', dialog: uasDialog(this.invite, this.tag), flow: this.flow };
     const ok = this.callerResponse(res.status, res.reason, relayedResponseHeaders(res), res.body);
@@ -800,7 +1008,7 @@ export class Call {
       callee: this.dialled,
       ...(this.answeredBy !== undefined ? { answeredBy: this.answeredBy } : {}),
       forwarded: [...this.chain],
-      route: 'local',
+      route: this.routeKind,
       start: iso(this.startedAt),
       ...(this.answeredAt !== undefined ? { answer: iso(this.answeredAt) } : {}),
       end: iso(end),

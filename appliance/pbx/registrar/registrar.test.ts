@@ -18,7 +18,7 @@ const FLOW: Flow = { transport: 'UDP', local: { address: '192.0.2.1', port: 5060
 const START = Date.UTC(2024, 0, 31, 12, 0, 0);
 
 function ext(number = '100', maxContacts = 3): Extension {
-  return { number, displayName: 'Test', maxContacts, enabled: true, allowedNetworks: [], forward: defaultForward() };
+  return { number, displayName: 'Test', maxContacts, enabled: true, allowedNetworks: [], forward: defaultForward(), permission: 'national' };
 }
 
 function setup(config = { minExpires: 60, maxExpires: 3600, defaultExpires: 1800 }): { clock: VirtualClock; store: LocationStore; registrar: Registrar } {
