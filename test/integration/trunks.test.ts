@@ -17,16 +17,18 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { defaultConfig } from '../../appliance/config/schema';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { startDnsServer, type RunningDnsServer } from '../helpers/dns-server';
 import { repoRoot } from '../helpers/paths';
 import { cli, cliAsync } from '../helpers/registering';
 import { registerWithSipp, runSipp, startLines, tracedMessages, type SippOptions } from '../helpers/sipp';
 
 const TRUNK_PASSWORD = 'provider-trunk-secret';
 const BASE = 22000 + Math.floor(Math.random() * 18000);
-const PORT = { kam: BASE, far: BASE + 1, farCaller: BASE + 2, '101': BASE + 3, '102': BASE + 4 };
+const PORT = { kam: BASE, far: BASE + 1, farCaller: BASE + 2, '101': BASE + 3, '102': BASE + 4, sip: BASE + 5, tls: BASE + 6, dead: BASE + 7 };
 const password = (n: string) => `trunk-test-${n}-secret`;
 
 let d: RunningDaemon;
+let dns: RunningDnsServer;
 let kamailio: ChildProcess;
 let kamailioLog = '';
 let scratch: string;
@@ -119,13 +121,25 @@ async function callOut(number: string, name: string): Promise<string> {
 describe('trunks to a provider (Kamailio) on loopback', { timeout: 240_000 }, () => {
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'trunks-'));
-    d = await startDaemon({ dataDir: dataDir() });
+    // dns.provider.test: NAPTR → SRV with two targets; the preferred one (priority 10)
+    // is a port where nobody answers, the second is the provider.
+    dns = await startDnsServer({
+      records: [
+        { name: 'dns.provider.test', type: 'NAPTR', order: 10, preference: 10, flags: 's', services: 'SIP+D2U', regexp: '', replacement: '_sip._udp.dns.provider.test' },
+        { name: '_sip._udp.dns.provider.test', type: 'SRV', priority: 10, weight: 0, port: PORT.dead, target: 'dead.provider.test' },
+        { name: '_sip._udp.dns.provider.test', type: 'SRV', priority: 20, weight: 0, port: PORT.kam, target: 'live.provider.test' },
+        { name: 'dead.provider.test', type: 'A', address: '127.0.0.1' },
+        { name: 'live.provider.test', type: 'A', address: '127.0.0.1' },
+      ],
+    });
+    d = await startDaemon({ dataDir: dataDir(), keepDataDir: true, args: ['--dns-server', dns.server, '--sip-port', String(PORT.sip), '--tls-port', String(PORT.tls)] });
     await startKamailio();
     for (const n of ['101', '102']) run('ext', 'add', n, '--password', password(n));
     registerWithSipp(d.udpPort, PORT['102'], '102', password('102'), scratch);
   });
   after(async () => {
     kamailio?.kill('SIGTERM');
+    await dns?.close();
     await d?.stop();
     if (d) rmSync(d.dataDir, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
@@ -173,6 +187,33 @@ describe('trunks to a provider (Kamailio) on loopback', { timeout: 240_000 }, ()
     const unknown = await runSipp('call-uac-noauth.xml', { ...sipp('did-unknown', PORT.farCaller), server: PORT.kam, service: '5550199', keys: { caller: '0301234567' } });
     assert.equal(unknown.code, 0);
     assert.ok(startLines(unknown.messages).includes('SIP/2.0 404 Not Found'), startLines(unknown.messages).join('\n'));
+  });
+
+  test('a provider found by NAPTR and SRV: the first SRV target does not answer, the call fails over to the second; caller ID as configured', async () => {
+    run('trunk', 'add', 'viadns', '--type', 'ip', '--domain', 'dns.provider.test', '--transport', 'udp', '--peer', '192.0.2.99/32',
+      '--username', 'pbx5', '--password', TRUNK_PASSWORD, '--from-user', '0101234567', '--from-display', 'Main Line', '--pai', '0101234567', '--uri-params', '');
+    run('route', 'add', 'dns', '--pattern', '6X.', '--strip', '1', '--trunk', 'viadns', '--class', 'national');
+    const started = Date.now();
+    const far = runSipp('call-uas.xml', { ...sipp('dns-far', PORT.far), server: PORT.kam });
+    const caller = await runSipp('call-uac.xml', { ...sipp('dns-101', PORT['101']), service: '65551234', auth: { user: '101', password: password('101') }, keys: { caller: '101' }, pauseMs: 100 });
+    const callee = await far;
+    assert.equal(caller.code, 0, `caller:\n${startLines(caller.messages).join('\n')}\n${kamailioLog.slice(-2000)}`);
+    assert.equal(callee.code, 0);
+    assert.ok(Date.now() - started >= 4000, 'the silent first target was given its 4 s');
+    const asked = dns.queries.map((q) => `${q.type} ${q.name}`);
+    assert.ok(asked.includes('NAPTR dns.provider.test') && asked.includes('SRV _sip._udp.dns.provider.test'), asked.join(', '));
+    const invite = tracedMessages(callee.messages).find((m) => m.startsWith('INVITE '))!;
+    assert.match(invite, /^INVITE sip:5551234@dns\.provider\.test SIP\/2\.0/);
+    assert.match(invite, /^From: "Main Line" <sip:0101234567@dns\.provider\.test>;tag=/m);
+    assert.match(invite, /^P-Asserted-Identity: <sip:0101234567@dns\.provider\.test>/m);
+  });
+
+  test('after a restart the trunk registers again by itself', async () => {
+    const code = await d.stop();
+    assert.equal(code, 0);
+    assert.match(kamailioLog, /provider: REGISTER sip:provider\.test;user=phone/);
+    d = await startDaemon({ dataDir: d.dataDir, args: ['--dns-server', dns.server, '--sip-port', String(PORT.sip), '--tls-port', String(PORT.tls)] });
+    await waitFor('prov', ['registered']);
   });
 
   test('a wrong password: the status says so, and the next try waits (no hammering)', async () => {

@@ -4,6 +4,7 @@
  * and the recognition of calls coming in from a trunk (by its provider's addresses or
  * its configured peers) with their DID mapping.
  */
+import { isIP } from 'node:net';
 import type { CallClass, EdgesipConfig, Trunk } from '../../config/schema';
 import type { TrunkStatusView } from '../../control/backend';
 import type { Clock } from '../../sip/clock';
@@ -204,7 +205,13 @@ export class TrunkService {
   /** The provider's targets (the proxy when set, else the domain), remembered for inbound matching. */
   private async resolve(trunk: Trunk): Promise<SipTarget[]> {
     const { host, port } = splitHostPort(trunk.proxy || trunk.domain);
-    const targets = await locateServers({ host, port, transport: trunk.transport, secure: false }, this.o.dns, { supported: [trunk.transport] });
+    // RFC 3263 §4.1: an address or an explicit port fixes the transport; a bare domain
+    // is looked up from NAPTR on, limited to the trunk's transport (the one we "support"
+    // for this provider).
+    const fixed = isIP(host) !== 0 || port !== undefined;
+    const targets = await locateServers({ host, ...(port !== undefined ? { port } : {}), ...(fixed ? { transport: trunk.transport } : {}) }, this.o.dns, {
+      supported: [trunk.transport],
+    });
     const run = this.running.get(trunk.name);
     if (run) for (const t of targets) run.addresses.add(`${t.address}|${t.port}`);
     return targets;
