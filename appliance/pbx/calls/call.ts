@@ -708,30 +708,11 @@ export class Call {
     }
   }
 
-  /** §9.1: same Request-URI, Call-ID, To, From, CSeq number and top Via as the INVITE. */
   private sendCancel(fork: Fork, reason: Header[]): void {
     fork.cancelWanted = undefined;
-    const inv = fork.request;
-    const copy = (name: string): Header[] => headersNamed(inv, name).map((h) => ({ name: h.name, value: h.value }));
-    const cancel: SipRequest = {
-      kind: 'request',
-      method: 'CANCEL',
-      uri: inv.uri,
-      headers: [
-        { name: 'Via', value: getHeaderValues(inv, 'via')[0] ?? '' },
-        ...copy('route'),
-        { name: 'Max-Forwards', value: '70' },
-        ...copy('from'),
-        ...copy('to'),
-        ...copy('call-id'),
-        { name: 'CSeq', value: `${cseqOf(inv).seq} CANCEL` },
-        ...reason,
-        { name: 'Content-Length', value: '0' },
-      ],
-      body: Buffer.alloc(0),
-    };
-    this.sendQuietly(cancel, fork.flow);
+    this.sendQuietly(cancelOf(fork.request, reason), fork.flow);
   }
+
 
   // --- the caller's side -----------------------------------------------------------
 
@@ -909,25 +890,9 @@ export class Call {
 
   private cancelRelay(relay: Relay): void {
     relay.cancelWanted = false;
-    const inv = relay.request;
-    const cancel: SipRequest = {
-      kind: 'request',
-      method: 'CANCEL',
-      uri: inv.uri,
-      headers: [
-        { name: 'Via', value: getHeaderValues(inv, 'via')[0] ?? '' },
-        ...headersNamed(inv, 'route').map((h) => ({ name: 'Route', value: h.value })),
-        { name: 'Max-Forwards', value: '70' },
-        { name: 'From', value: getHeader(inv, 'from') ?? '' },
-        { name: 'To', value: getHeader(inv, 'to') ?? '' },
-        { name: 'Call-ID', value: getHeader(inv, 'call-id') ?? '' },
-        { name: 'CSeq', value: `${cseqOf(inv).seq} CANCEL` },
-        { name: 'Content-Length', value: '0' },
-      ],
-      body: Buffer.alloc(0),
-    };
-    this.sendQuietly(cancel, relay.to.flow);
+    this.sendQuietly(cancelOf(relay.request, []), relay.to.flow);
   }
+
 
   /** Send a 2xx-to-INVITE's retransmissions until the ACK (§13.3.1.4); no ACK ends the call. */
   private awaitAck(from: Leg, to: Leg, cseq: number, toCseq: number, answer: SipResponse, relay?: Relay): PendingAck {
@@ -1090,6 +1055,28 @@ const SERVER: Header = { name: 'Server', value: `EdgeSIP/${VERSION}` };
 
 /** How long a phone may stay silent (not even 100 Trying) before it counts as unreachable. */
 const SILENT_PHONE_MS = 4000;
+
+/** §9.1: a CANCEL has the INVITE's Request-URI, Call-ID, To, From, CSeq number and top Via (branch included) and its Route headers. */
+function cancelOf(invite: SipRequest, extra: Header[]): SipRequest {
+  const copy = (name: string): Header[] => headersNamed(invite, name).map((h) => ({ name: h.name, value: h.value }));
+  return {
+    kind: 'request',
+    method: 'CANCEL',
+    uri: invite.uri,
+    headers: [
+      { name: 'Via', value: getHeaderValues(invite, 'via')[0] ?? '' },
+      ...copy('route'),
+      { name: 'Max-Forwards', value: '70' },
+      ...copy('from'),
+      ...copy('to'),
+      ...copy('call-id'),
+      { name: 'CSeq', value: `${cseqOf(invite).seq} CANCEL` },
+      ...extra,
+      { name: 'Content-Length', value: '0' },
+    ],
+    body: Buffer.alloc(0),
+  };
+}
 
 /** The user a 3xx sends the call to: the first Contact's user part. */
 function redirectTarget(res: SipResponse): string | undefined {
