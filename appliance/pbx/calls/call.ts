@@ -433,7 +433,7 @@ export class Call {
   // --- forks (the callee legs) -----------------------------------------------------
 
   private startFork(attempt: Attempt, binding: Binding): Fork {
-    const display = this.caller.displayName ? `"${this.caller.displayName}" ` : '';
+    const display = displayPart(this.caller.displayName);
     return this.sendLeg(attempt, binding.flow, {
       uri: binding.contact,
       from: `${display}<sip:${this.caller.number}@${this.domain}>`,
@@ -628,7 +628,8 @@ export class Call {
         return;
       }
     }
-    if (status >= 500 || status === 408) {
+    // §21.6: a 6xx is the callee's final word (declined, busy everywhere): no failover.
+    if ((status >= 500 && status < 600) || status === 408) {
       this.trunkFailed(attempt, status);
       return;
     }
@@ -636,7 +637,10 @@ export class Call {
       this.o.logger.warn({ call: this.id, trunk: t.route.trunks[t.trunk]!.name, status }, 'trunk refused our credentials');
     }
     const busy = status === 486 || status === 600 || status === 603;
-    this.fail(status === 401 || status === 407 ? 403 : status, busy ? 'busy' : 'failed');
+    // A redirect from a provider has nowhere to send our caller (we do not follow it
+    // out of the trunk): the caller hears it as unavailable.
+    const heard = status === 401 || status === 407 ? 403 : status < 400 ? 480 : status;
+    this.fail(heard, busy ? 'busy' : 'failed');
   }
 
   private trunkFailed(attempt: Attempt, status: number): void {
@@ -1055,6 +1059,16 @@ const SERVER: Header = { name: 'Server', value: `EdgeSIP/${VERSION}` };
 
 /** How long a phone may stay silent (not even 100 Trying) before it counts as unreachable. */
 const SILENT_PHONE_MS = 4000;
+
+/**
+ * A display name as it goes before `<uri>` (§25.1 quoted-string: `"` and `\` escaped,
+ * control characters dropped), with its trailing space; '' for none. Names from a
+ * trunk's From are not validated like extension names.
+ */
+export function displayPart(name: string): string {
+  const clean = name.replace(/[\x00-\x1f\x7f]/g, '');
+  return clean ? `"${clean.replace(/["\\]/g, '\\$&')}" ` : '';
+}
 
 /** §9.1: a CANCEL has the INVITE's Request-URI, Call-ID, To, From, CSeq number and top Via (branch included) and its Route headers. */
 function cancelOf(invite: SipRequest, extra: Header[]): SipRequest {

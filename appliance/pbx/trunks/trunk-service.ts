@@ -14,7 +14,7 @@ import { locateServers, type DnsQueries, type SipTarget } from '../../sip/locate
 import type { ClientTransaction, ClientTransactionUser } from '../../sip/transaction/layer';
 import { TransportError } from '../../sip/transaction/channel';
 import type { Flow } from '../../sip/transport/flow';
-import type { CallerParty, OutboundRoute, TrunkDialer } from '../calls/call';
+import { displayPart, type CallerParty, type OutboundRoute, type TrunkDialer } from '../calls/call';
 import { CidrSet } from '../guard/cidr';
 import { allowed, matchDialPlan } from '../routing/dial-plan';
 import { TrunkRegistration, type TrunkRegistrationState } from './trunk-registration';
@@ -63,12 +63,22 @@ export class TrunkService {
     }
     for (const trunk of wanted.values()) {
       const old = this.running.get(trunk.name);
-      if (old && JSON.stringify(old.trunk) === JSON.stringify(trunk) && old.registration?.state.kind !== 'wrong-credentials') continue;
+      const where = (t: Trunk) => JSON.stringify([t.type, t.domain, t.proxy, t.transport, t.username]);
+      if (old && where(old.trunk) === where(trunk)) {
+        // Same provider and account: no new registration (a REGISTER with a new Call-ID
+        // racing the old binding's removal could leave none, §10.3 step 7). Caller ID,
+        // peers, templates change in place; credentials and expiry through update().
+        old.trunk = trunk;
+        old.peers = new CidrSet(trunk.peers);
+        old.registration?.update(this.registrationConfig(trunk));
+        continue;
+      }
       void old?.registration?.stop();
-      const run: Running = { trunk, addresses: old?.addresses ?? new Set(), peers: new CidrSet(trunk.peers) };
+      // A new provider address: the old one is no longer trusted for inbound calls.
+      const run: Running = { trunk, addresses: new Set(), peers: new CidrSet(trunk.peers) };
       this.running.set(trunk.name, run);
       if (trunk.type === 'register') void this.startRegistration(run);
-      else void this.resolve(trunk).catch(() => undefined);
+      else void this.resolve(trunk, run).catch(() => undefined);
     }
   }
 
@@ -98,7 +108,8 @@ export class TrunkService {
    * port), or an address in its peers.
    */
   matchSource(remote: { address: string; port: number }, requestUser?: string): Trunk | undefined {
-    const from = [...this.running.values()].filter((run) => run.addresses.has(`${remote.address}|${remote.port}`) || run.peers.has(remote.address));
+    const key = addressKey(remote.address, remote.port);
+    const from = [...this.running.values()].filter((run) => run.addresses.has(key) || run.peers.has(remote.address));
     // Several accounts at one provider share its address: the Request-URI (our
     // registered Contact's user) says which one the call is for.
     return (from.find((run) => run.trunk.type === 'register' && run.trunk.username === requestUser) ?? from[0])?.trunk;
@@ -137,23 +148,14 @@ export class TrunkService {
     const { trunk } = run;
     let targets: SipTarget[] = [];
     try {
-      targets = await this.resolve(trunk);
+      targets = await this.resolve(trunk, run);
     } catch (err) {
       this.o.logger.warn({ trunk: trunk.name, err: (err as Error).message }, 'trunk provider not resolved; registering anyway when it is');
     }
     if (this.running.get(trunk.name) !== run) return;
     const contactFlow = targets[0] ? this.o.net.flowTo(targets[0]) : undefined;
     run.registration = new TrunkRegistration({
-      config: {
-        name: trunk.name,
-        domain: hostOf(trunk.domain),
-        username: trunk.username,
-        authUsername: trunk.authUsername,
-        password: this.o.passwords.getTrunkPassword(trunk.name) ?? '',
-        realm: trunk.realm,
-        expires: trunk.registerExpires,
-        requestUriParams: trunk.requestUriParams,
-      },
+      config: this.registrationConfig(trunk),
       network: {
         sendRequest: (request, user) => void this.sendWithFailover(run, request, user),
         via: () => (contactFlow ? this.o.net.via(contactFlow) : 'SIP/2.0/UDP 0.0.0.0;rport'),
@@ -165,6 +167,19 @@ export class TrunkService {
     run.registration.start();
   }
 
+  private registrationConfig(trunk: Trunk) {
+    return {
+      name: trunk.name,
+      domain: hostOf(trunk.domain),
+      username: trunk.username,
+      authUsername: trunk.authUsername,
+      password: this.o.passwords.getTrunkPassword(trunk.name) ?? '',
+      realm: trunk.realm,
+      expires: trunk.registerExpires,
+      requestUriParams: trunk.requestUriParams,
+    };
+  }
+
   /**
    * An out-of-dialog request to the trunk's provider, over its targets in RFC 3263
    * order: a timeout or transport error moves to the next target (§4.3), with a new
@@ -173,7 +188,7 @@ export class TrunkService {
   private async sendWithFailover(run: Running, request: SipRequest, user: ClientTransactionUser): Promise<void> {
     let targets: SipTarget[] = [];
     try {
-      targets = await this.resolve(run.trunk);
+      targets = await this.resolve(run.trunk, run);
     } catch (err) {
       this.o.logger.debug({ trunk: run.trunk.name, err: (err as Error).message }, 'trunk provider not resolved');
     }
@@ -185,7 +200,8 @@ export class TrunkService {
       const last = i + 1 >= targets.length;
       try {
         this.o.net.sendRequest(copy, flow, {
-          onResponse: (res, tx) => user.onResponse(res, tx),
+          // §4.3: a 503 from one target is a reason to try the next.
+          onResponse: (res, tx) => (res.status === 503 && !last ? attempt(i + 1) : user.onResponse(res, tx)),
           onTimeout: (tx) => (last ? user.onTimeout(tx) : attempt(i + 1)),
           onTransportError: (tx, err) => (last ? user.onTransportError(tx, err) : attempt(i + 1)),
           onTerminated: (tx) => user.onTerminated?.(tx),
@@ -202,8 +218,8 @@ export class TrunkService {
     attempt(0);
   }
 
-  /** The provider's targets (the proxy when set, else the domain), remembered for inbound matching. */
-  private async resolve(trunk: Trunk): Promise<SipTarget[]> {
+  /** The provider's targets (the proxy when set, else the domain), remembered in `run` for inbound matching. */
+  private async resolve(trunk: Trunk, run?: Running): Promise<SipTarget[]> {
     const { host, port } = splitHostPort(trunk.proxy || trunk.domain);
     // RFC 3263 §4.1: an address or an explicit port fixes the transport; a bare domain
     // is looked up from NAPTR on, limited to the trunk's transport (the one we "support"
@@ -212,8 +228,7 @@ export class TrunkService {
     const targets = await locateServers({ host, ...(port !== undefined ? { port } : {}), ...(fixed ? { transport: trunk.transport } : {}) }, this.o.dns, {
       supported: [trunk.transport],
     });
-    const run = this.running.get(trunk.name);
-    if (run) for (const t of targets) run.addresses.add(`${t.address}|${t.port}`);
+    if (run) for (const t of targets) run.addresses.add(addressKey(t.address, t.port));
     return targets;
   }
 
@@ -225,12 +240,12 @@ export class TrunkService {
       template.replaceAll('{number}', number).replaceAll('{ext}', caller.number).replaceAll('{domain}', domain);
     return {
       name: trunk.name,
-      targets: async () => (await this.resolve(trunk)).map((t) => this.o.net.flowTo(t)),
+      targets: async () => (await this.resolve(trunk, this.running.get(trunk.name))).map((t) => this.o.net.flowTo(t)),
       addressing: (number, caller) => {
         const params = trunk.requestUriParams ? `;${trunk.requestUriParams.replace(/^;/, '')}` : '';
         const fromUser = trunk.callerId.fromUser || caller.number;
         const display = trunk.callerId.fromDisplay || caller.displayName;
-        const from = trunk.templates.from ? `<${fill(trunk.templates.from, number, caller)}>` : `${display ? `"${display}" ` : ''}<sip:${fromUser}@${domain}>`;
+        const from = trunk.templates.from ? `<${fill(trunk.templates.from, number, caller)}>` : `${displayPart(display)}<sip:${fromUser}@${domain}>`;
         const to = trunk.templates.to ? `<${fill(trunk.templates.to, number, caller)}>` : `<sip:${number}@${domain}>`;
         const headers: Header[] = [];
         if (trunk.templates.pai) headers.push({ name: 'P-Asserted-Identity', value: `<${fill(trunk.templates.pai, number, caller)}>` });
@@ -262,6 +277,12 @@ function stateView(s: TrunkRegistrationState, now: number): Omit<TrunkStatusView
     case 'wrong-credentials':
       return { state: 'wrong-credentials', status: s.status, retryIn: secondsUntil(s.retryAt) };
   }
+}
+
+/** An address and port as compared for inbound matching: IPv6 in its canonical form. */
+function addressKey(address: string, port: number): string {
+  const canonical = isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+  return `${canonical}|${port}`;
 }
 
 /** "host", "host:port", "[v6]:port", "v6" → host (brackets kept for URIs) and port. */
