@@ -14,6 +14,8 @@ const common = {
   // N-API addons resolve their .node files relative to their own package: keep them
   // out of the bundle and ship them beside it (see the Debian packaging).
   external: ['node-pty', '@serialport/bindings-cpp'],
+  // The bash completion script is printed by `edgesip completion`.
+  loader: { '.bash': 'text' },
 };
 
 const binaries = {

@@ -48,6 +48,9 @@ cp -R debian/. "$src/debian/"
 rm -f "$src/debian/build.sh" "$src/debian/stage-addons.mjs"
 cp README.md "$src/"
 cp docs/*.md "$src/docs/"
+# The bash completion script (debian/rules installs it under bash-completion's directory).
+mkdir -p "$src/appliance/cli"
+cp appliance/cli/completion.bash "$src/appliance/cli/"
 
 # The bundles, without their shebang (wrappers in /usr/bin and /usr/sbin run them
 # with Debian's node), and their source maps for readable stack traces.

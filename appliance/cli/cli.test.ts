@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,6 +9,7 @@ import { defaultConfig, defaultForward } from '../config/schema';
 import { startControlServer, type ControlServer } from '../control/server';
 import { FakeBackend, memoryLogger, type LogEntry } from '../control/testing/fake-backend';
 import { cdrToCsv } from '../pbx/cdr/csv';
+import { repoRoot } from '../../test/helpers/paths';
 import { displayWidth, renderTable } from './commands/common';
 import { runCli } from './run';
 
@@ -801,6 +803,8 @@ describe('edgesip CLI without a daemon', () => {
         ['did', 'default', 'none'],
         ['language'],
         ['language', 'en'],
+        ['status'],
+        ['status', '--json'],
       ]) {
         const r = await run(['--data-dir', dir, ...args]);
         assert.equal(r.code, 3, args.join(' '));
@@ -837,6 +841,276 @@ describe('edgesip CLI without a daemon', () => {
   });
 });
 
+describe('edgesip status', () => {
+  let dir: string;
+  let backend: FakeBackend;
+  let server: ControlServer;
+  const cli = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}) => run(['--data-dir', dir, ...args], options);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edgesip-cli-status-'));
+    backend = new FakeBackend();
+    server = await startControlServer({ socketPath: join(dir, 'control.sock'), backend, logger: memoryLogger([]) });
+  });
+
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a compact summary; a failed trunk exits 1 and is named', async () => {
+    const r = await cli(['status']);
+    assert.equal(r.err, '');
+    assert.equal(
+      r.out,
+      [
+        'SIP     listening udp 0.0.0.0:5060, tcp 0.0.0.0:5060, tls 0.0.0.0:5061; 12 of 15 extensions registered (14 contacts); 2 calls; trunks: 1 registered, 1 wrong credentials; 2 blocks',
+        'System  load 0.12, CPU 41.0 °C, memory 212/926 MiB, disk 1.2/14.6 GiB (/), up 3d 4h',
+        'TLS     self-signed, expires in 3620 days',
+        'needs attention:',
+        '  - trunk backup failed to register (edgesip trunk status)',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(r.code, 1);
+  });
+
+  test('healthy: exit 0, nothing to attend; no sensor and no disk are left out', async () => {
+    const saved = backend.status;
+    try {
+      backend.status = {
+        ...saved,
+        system: { ...saved.system, cpu: { ...saved.system.cpu, temperature: null }, disk: null },
+        sip: { ...saved.sip, trunks: { total: 1, byState: { registered: 1 }, failed: [] } },
+      };
+      const r = await cli(['status']);
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, /^System  load 0\.12, memory 212\/926 MiB, up 3d 4h$/m);
+      assert.doesNotMatch(r.out, /attention/);
+      const json = await cli(['status', '--json']);
+      assert.equal(json.code, 0);
+      assert.deepEqual(JSON.parse(json.out), backend.status);
+    } finally {
+      backend.status = saved;
+    }
+  });
+
+  test('--json prints the API view and exits by the same rules; every reason is listed', async () => {
+    const json = await cli(['status', '--json']);
+    assert.equal(json.code, 1);
+    const parsed = JSON.parse(json.out) as typeof backend.status;
+    assert.deepEqual(parsed, backend.status);
+    assert.equal(parsed.sip.registeredExtensions, 12);
+
+    const saved = backend.status;
+    try {
+      backend.status = {
+        ...saved,
+        system: { ...saved.system, disk: { ...(saved.system.disk as NonNullable<typeof saved.system.disk>), mount: '/var', usePercent: 93.4 } },
+        tls: { ...saved.tls, daysLeft: 12, selfSigned: false },
+      };
+      const r = await cli(['status']);
+      assert.equal(r.code, 1);
+      assert.match(r.out, /^TLS     installed certificate, expires in 12 days$/m);
+      assert.match(
+        r.out,
+        /needs attention:\n {2}- trunk backup failed to register \(edgesip trunk status\)\n {2}- the TLS certificate expires in 12 days\n {2}- the disk of \/var is 93 % full\n$/,
+      );
+      backend.status = { ...saved, tls: { ...saved.tls, daysLeft: -3 }, sip: { ...saved.sip, trunks: { total: 0, byState: {}, failed: [] }, listening: { udp: [], tcp: [], tls: [] } } };
+      const expired = await cli(['status']);
+      assert.equal(expired.code, 1);
+      assert.match(expired.out, /^SIP     listening nothing yet; .*trunks: none; 2 blocks$/m);
+      assert.match(expired.out, /expired 3 days ago/);
+      assert.match(expired.out, /- the TLS certificate has expired\n$/);
+      assert.equal((await cli(['status', '--json'])).code, 1);
+    } finally {
+      backend.status = saved;
+    }
+  });
+
+  test('in Simplified Chinese; usage errors; help', async () => {
+    const zh = await cli(['status'], { env: ZH });
+    assert.equal(zh.code, 1);
+    assert.match(zh.out, /^SIP   监听 udp 0\.0\.0\.0:5060, tcp 0\.0\.0\.0:5060, tls 0\.0\.0\.0:5061；15 个分机中 12 个已注册（14 个联系地址）；2 路通话；中继：已注册 1 个，账号或密码错误 1 个；2 个封禁$/m);
+    assert.match(zh.out, /^系统  负载 0\.12，CPU 41\.0 °C，内存 212\/926 MiB，磁盘 1\.2\/14\.6 GiB（\/），已运行 3d 4h$/m);
+    assert.match(zh.out, /^TLS   自签名证书，3620 天后到期$/m);
+    assert.match(zh.out, /需要处理：\n {2}- 中继 backup 注册失败/);
+    assert.equal((await cli(['status', 'extra'])).code, 2);
+    assert.equal((await cli(['status', '--bogus'])).code, 2);
+    const help = await cli(['status', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /^usage: edgesip status \[--json\]/);
+    assert.match((await run(['--help'])).out, /status \[--json\]/);
+    assert.match((await run(['--help'], { env: ZH })).out, /completion +输出 bash 自动补全脚本/);
+  });
+});
+
+describe('edgesip completion', () => {
+  const scriptFile = join(repoRoot(), 'appliance', 'cli', 'completion.bash');
+
+  test('prints the bash completion script (the file, as bundled)', async () => {
+    const r = await run(['completion']);
+    assert.equal(r.code, 0);
+    assert.equal(r.err, '');
+    assert.match(r.out, /^complete -F _edgesip edgesip$/m);
+    assert.equal(r.out, readFileSync(scriptFile, 'utf8'));
+    assert.match((await run(['completion', '--help'])).out, /^usage: edgesip completion/);
+    assert.equal((await run(['completion', 'x'])).code, 2);
+  });
+
+  test('the script passes bash -n, registers for edgesip, and completes without a daemon', () => {
+    const syntax = spawnSync('bash', ['-n', scriptFile], { encoding: 'utf8' });
+    assert.equal(syntax.status, 0, syntax.stderr);
+    const bin = mkdtempSync(join(tmpdir(), 'edgesip-completion-'));
+    try {
+      // A stand-in edgesip on PATH answers the name lookups; "down" makes it fail like an absent daemon.
+      writeFileSync(
+        join(bin, 'edgesip'),
+        `#!/bin/sh\n[ -e "${bin}/down" ] && { echo 'edgesipd is not running' >&2; exit 3; }\n` +
+          `case "$*" in\n  *'ext list --json') echo '[{"number":"1001","forward":{"busy":"x"}},{"number":"1002"}]' ;;\n` +
+          `  *'trunk list --json') echo '[{"name":"itsp","callerId":{"fromUser":""}},{"name":"backup"}]' ;;\n  *) exit 1 ;;\nesac\n`,
+      );
+      chmodSync(join(bin, 'edgesip'), 0o755);
+      const complete = (line: string, down = false): string => {
+        const words = line.split(' ');
+        const script = [
+          `source ${JSON.stringify(scriptFile)}`,
+          'complete -p edgesip',
+          `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})`,
+          `COMP_CWORD=${words.length - 1}`,
+          '_edgesip',
+          'echo "[${COMPREPLY[*]}]"',
+        ].join('\n');
+        if (down) writeFileSync(join(bin, 'down'), '');
+        else rmSync(join(bin, 'down'), { force: true });
+        const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stderr, '', `no errors completing "${line}"`);
+        const [registered, reply] = r.stdout.trimEnd().split('\n');
+        assert.equal(registered, 'complete -F _edgesip edgesip');
+        return reply as string;
+      };
+      assert.equal(complete('edgesip st'), '[status]');
+      assert.equal(complete('edgesip --data-dir /tmp tr'), '[trunk]');
+      assert.equal(complete('edgesip trunk '), '[list add set remove status help]');
+      assert.equal(complete('edgesip trunk add x --tr'), '[--transport]');
+      assert.equal(complete('edgesip trunk add x --transport t'), '[tcp tls]');
+      assert.equal(complete('edgesip ext set '), '[1001 1002]');
+      assert.equal(complete('edgesip ext set 1001 --forward-busy 100'), '[1001 1002]');
+      assert.equal(complete('edgesip trunk remove '), '[itsp backup]');
+      assert.equal(complete('edgesip route add r --trunk '), '[itsp backup]');
+      assert.equal(complete('edgesip ext set 1001 '), '[]');
+      assert.equal(complete('edgesip status --'), '[--json --help]');
+      assert.equal(complete('edgesip ext set ', true), '[]');
+      assert.equal(complete('edgesip did default ', true), '[none]');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});
+
 test('renderTable aligns by display width and trims trailing blanks', () => {
   assert.equal(renderTable(['A', 'BB', 'C'], [['xxx', '', 'z'], ['y', '中文', '']]), 'A    BB    C\nxxx        z\ny    中文\n'.trimEnd());
+});
+
+describe('edgesip diag dns', () => {
+  let dir: string;
+  let backend: FakeBackend;
+  let server: ControlServer;
+  const cli = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}) => run(['--data-dir', dir, ...args], options);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edgesip-cli-diag-'));
+    backend = new FakeBackend();
+    server = await startControlServer({ socketPath: join(dir, 'control.sock'), backend, logger: memoryLogger([]) });
+  });
+
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('usage errors, and --help', async () => {
+    const tooMany = Array.from({ length: 21 }, (_, i) => `n${i}.example.net`);
+    const cases: Array<[string[], RegExp]> = [
+      [['diag'], /missing subcommand after "diag"/],
+      [['diag', 'ping'], /unknown subcommand: diag ping/],
+      [['diag', 'dns', '--all'], /unknown option: --all/],
+      [['diag', 'dns', 'not a name'], /not a DNS name: not a name/],
+      [['diag', 'dns', '192.0.2.1'], /not a DNS name: 192\.0\.2\.1/],
+      [['diag', 'dns', ...tooMany], /at most 20 names at a time/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.equal(r.out, '');
+      assert.match(r.err, expected, args.join(' '));
+      assert.match(r.err, /see 'edgesip diag --help'/);
+    }
+    assert.match((await cli(['diag', 'dns', 'bad_name'], { env: ZH })).err, /不是有效的域名：bad_name/);
+    assert.deepEqual(backend.dnsCheckNames, [], 'nothing reached the daemon');
+    for (const args of [['diag', '--help'], ['diag', 'dns', '--help'], ['diag', 'help']]) {
+      const r = await cli(args);
+      assert.equal(r.code, 0);
+      assert.match(r.out, /^usage: edgesip diag dns \[NAME\.\.\.\] \[--json\]/);
+    }
+    assert.match((await cli(['diag', '--help'], { env: ZH })).out, /^用法：edgesip diag dns/);
+    assert.match((await cli(['--help'])).out, /diag dns \[NAME\.\.\.\]/);
+    assert.match((await cli(['--help'], { env: ZH })).out, /diag dns \[域名\.\.\.\]/);
+  });
+
+  test('--json: the report as sent, exit 1 with findings and 0 without', async () => {
+    const r = await cli(['diag', 'dns', 'sip.example.net', 'Other.Example.', '--json']);
+    assert.deepEqual(r, { code: 1, out: `${JSON.stringify(backend.dnsReport)}\n`, err: '' });
+    assert.deepEqual(backend.dnsCheckNames.at(-1), ['sip.example.net', 'Other.Example.']);
+    const saved = backend.dnsReport;
+    backend.dnsReport = { ...saved, findings: [] };
+    const clean = await cli(['diag', 'dns', '--json']);
+    assert.equal(clean.code, 0);
+    assert.deepEqual(JSON.parse(clean.out), backend.dnsReport);
+    assert.equal(backend.dnsCheckNames.at(-1), undefined, 'no names: the daemon picks them');
+    backend.dnsReport = saved;
+  });
+
+  test('the table, the findings explained, the commands; in Chinese too', async () => {
+    const r = await cli(['diag', 'dns', 'sip.example.net']);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, '');
+    assert.equal(
+      r.out,
+      [
+        'sip.example.net:',
+        'TYPE           SYSTEM                      119.29.29.29                223.5.5.5                   VERDICT',
+        'A              10.0.0.1                    198.51.100.10               timeout                     DISAGREE',
+        'SRV _sip._udp  10 50 5060 sip.example.net  10 50 5060 sip.example.net  10 50 5060 sip.example.net  agree',
+        '',
+        'Findings:',
+        "  The system resolver and 119.29.29.29 disagree about sip.example.net A: your ISP's DNS may be redirecting it; phones that resolve this name may fail to register.",
+        '  223.5.5.5 did not answer within 3 s (sip.example.net A)',
+        '',
+        'To check by hand:',
+        '  dig sip.example.net A',
+        '  nslookup -type=A sip.example.net',
+        '  dig @119.29.29.29 sip.example.net A',
+        '  nslookup -type=A sip.example.net 119.29.29.29',
+        '',
+      ].join('\n'),
+    );
+    const zh = await cli(['diag', 'dns'], { env: ZH });
+    assert.equal(zh.code, 1);
+    assert.match(zh.out, /^sip\.example\.net:\n类型 +系统 +119\.29\.29\.29 +223\.5\.5\.5 +结论\n/);
+    assert.match(zh.out, /\nA +10\.0\.0\.1 +198\.51\.100\.10 +超时 +不一致\n/);
+    assert.ok(zh.out.includes('系统解析器和119.29.29.29对 sip.example.net A 的解析结果不一致'), zh.out);
+    assert.ok(zh.out.includes('223.5.5.5 在 3 秒内未应答（sip.example.net A）'), zh.out);
+    assert.ok(zh.out.includes('手动复查命令：\n  dig sip.example.net A\n'));
+
+    const saved = backend.dnsReport;
+    backend.dnsReport = { names: [], findings: [], commands: [] };
+    assert.deepEqual(await cli(['diag', 'dns']), { code: 0, out: '', err: 'nothing to check: give a NAME, or add a trunk (its domain is checked)\n' });
+    backend.dnsReport = { ...saved, findings: [] };
+    const clean = await cli(['diag', 'dns']);
+    assert.equal(clean.code, 0);
+    assert.match(clean.out, /\nAll resolvers agree: no DNS problem found\.\n/);
+    backend.dnsReport = saved;
+  });
 });

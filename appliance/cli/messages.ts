@@ -20,6 +20,9 @@ commands:
   blocks list|remove                show or lift automatic blocks
   calls                             show the calls in progress
   cdr list|export                   show or export call detail records
+  status [--json]                   SIP, system and TLS health (exit 1: needs attention)
+  completion                        print the bash completion script
+  diag dns [NAME...]                check DNS: the system resolver against public ones
   help                              this text
 DIR defaults to /var/lib/edgesip; the running daemon is reached on DIR/control.sock.
 exit codes: 0 ok, 1 refused by the daemon, 2 usage error, 3 daemon not running`,
@@ -37,6 +40,9 @@ exit codes: 0 ok, 1 refused by the daemon, 2 usage error, 3 daemon not running`,
   blocks list|remove                查看或解除自动封禁
   calls                             查看进行中的通话
   cdr list|export                   查看或导出通话记录
+  status [--json]                   SIP、系统和 TLS 运行状况（退出码 1：需要处理）
+  completion                        输出 bash 自动补全脚本
+  diag dns [域名...]                检查 DNS：系统解析器与公共解析器的结果是否一致
   help                              显示本帮助
 DIR 默认为 /var/lib/edgesip；通过 DIR/control.sock 连接运行中的守护进程。
 退出码：0 成功，1 守护进程拒绝，2 用法错误，3 守护进程未运行`,
@@ -246,6 +252,49 @@ The black list is dropped unanswered; the white list is never blocked (still aut
   blocks list [--json]
   blocks remove KEY      KEY 取自列表：地址，或 地址|账号`,
   },
+  diagUsage: {
+    en: `usage: edgesip diag dns [NAME...] [--json]
+  asks the system's DNS resolver and the public ones (config diagnostics.publicResolvers)
+  for A, AAAA, SIP SRV (_sip._udp, _sip._tcp, _sips._tcp) and NAPTR records of each NAME
+  and compares the answers. Without NAME: every enabled trunk's domain and the SIP realm.
+  Answers that differ usually mean the ISP's DNS redirects the name: phones that use it
+  may fail to register. Prints dig and nslookup lines to repeat the questions by hand.
+  exit codes: 0 no problem found, 1 a resolver disagreed, timed out or failed
+example: edgesip diag dns sip.example.net`,
+    'zh-CN': `用法：edgesip diag dns [域名...] [--json]
+  向系统 DNS 解析器和公共解析器（配置项 diagnostics.publicResolvers）查询每个域名的 A、AAAA、
+  SIP SRV（_sip._udp、_sip._tcp、_sips._tcp）和 NAPTR 记录并比较结果。不指定域名时检查
+  所有已启用中继的域名和 SIP 域（realm）。结果不一致通常说明运营商的 DNS 改写了该域名，
+  使用该域名的话机可能无法注册。同时给出可手动复查的 dig 和 nslookup 命令。
+  退出码：0 未发现问题，1 解析器结果不一致、超时或出错
+示例：edgesip diag dns sip.example.net`,
+  },
+  notDnsName: { en: 'not a DNS name: {name}', 'zh-CN': '不是有效的域名：{name}' },
+  tooManyNames: { en: 'at most {max} names at a time', 'zh-CN': '一次最多检查 {max} 个域名' },
+  diagNoNames: {
+    en: 'nothing to check: give a NAME, or add a trunk (its domain is checked)',
+    'zh-CN': '没有可检查的域名：请指定域名，或添加中继（将检查其域名）',
+  },
+  colVerdict: { en: 'VERDICT', 'zh-CN': '结论' },
+  systemResolverColumn: { en: 'SYSTEM', 'zh-CN': '系统' },
+  systemResolver: { en: 'the system resolver', 'zh-CN': '系统解析器' },
+  resolverAnd: { en: ' and ', 'zh-CN': '和' },
+  dnsTimeoutCell: { en: 'timeout', 'zh-CN': '超时' },
+  dnsNoRecord: { en: '(none)', 'zh-CN': '（无）' },
+  'verdict.agree': { en: 'agree', 'zh-CN': '一致' },
+  'verdict.disagree': { en: 'DISAGREE', 'zh-CN': '不一致' },
+  'verdict.empty': { en: 'no record', 'zh-CN': '无记录' },
+  'verdict.error': { en: 'failed', 'zh-CN': '失败' },
+  diagFindings: { en: 'Findings:', 'zh-CN': '发现的问题：' },
+  diagNoFindings: { en: 'All resolvers agree: no DNS problem found.', 'zh-CN': '所有解析器结果一致：未发现 DNS 问题。' },
+  findingDisagree: {
+    en: "{resolvers} disagree about {query} {type}: your ISP's DNS may be redirecting it; phones that resolve this name may fail to register.",
+    'zh-CN': '{resolvers}对 {query} {type} 的解析结果不一致：运营商的 DNS 可能改写了该域名；解析此域名的话机可能无法注册。',
+  },
+  findingTimeout: { en: '{resolver} did not answer within {seconds} s ({queries})', 'zh-CN': '{resolver} 在 {seconds} 秒内未应答（{queries}）' },
+  findingTimeoutUnknown: { en: '{resolver} did not answer in time ({queries})', 'zh-CN': '{resolver} 未及时应答（{queries}）' },
+  findingError: { en: '{resolver} failed to answer {query} {type}: {code}', 'zh-CN': '{resolver} 解析 {query} {type} 失败：{code}' },
+  diagCommands: { en: 'To check by hand:', 'zh-CN': '手动复查命令：' },
   callsUsage: {
     en: `usage: edgesip calls [--json]
   show the calls in progress: caller, number dialled, who rings or talks now (after
@@ -343,6 +392,49 @@ list 显示最近的 N 条通话（默认 50，最多 100000）；export 将所�
   noTrunkStatus: { en: 'no trunk status (no trunks, or none running yet)', 'zh-CN': '没有中继状态（没有中继，或尚未运行）' },
   trunkExpiresIn: { en: 'expires in {time}', 'zh-CN': '{time} 后到期' },
   trunkRetryIn: { en: 'retry in {time}', 'zh-CN': '{time} 后重试' },
+  statusUsage: {
+    en: `usage: edgesip status [--json]
+  the SIP service (listen addresses, registered extensions, calls, trunks, blocks), the
+  system (load, CPU temperature, memory, disk of the data directory, uptime) and the TLS
+  certificate. --json prints the control API's view (GET /v1/status) for monitoring.
+  Exits 1 when something needs attention: an enabled trunk failed, the TLS certificate
+  expires within 30 days, or the disk is more than 90 % full.`,
+    'zh-CN': `用法：edgesip status [--json]
+  显示 SIP 服务（监听地址、已注册分机、通话、中继、封禁）、系统（负载、CPU 温度、内存、
+  数据目录所在磁盘、运行时间）和 TLS 证书的状况。--json 输出控制 API 的视图
+  （GET /v1/status），供监控使用。
+  有需要处理的问题时退出码为 1：已启用的中继失败、TLS 证书 30 天内到期或磁盘使用超过 90 %。`,
+  },
+  completionUsage: {
+    en: `usage: edgesip completion
+  print the bash completion script (the Debian package installs it already), e.g.
+  edgesip completion > /etc/bash_completion.d/edgesip`,
+    'zh-CN': `用法：edgesip completion
+  输出 bash 自动补全脚本（Debian 软件包已自动安装），例如
+  edgesip completion > /etc/bash_completion.d/edgesip`,
+  },
+  statusSystem: { en: 'System', 'zh-CN': '系统' },
+  statusSeparator: { en: ', ', 'zh-CN': '，' },
+  statusSipLine: {
+    en: 'listening {listening}; {registered} of {extensions} extensions registered ({contacts} contacts); {calls} calls; trunks: {trunks}; {blocks} blocks',
+    'zh-CN': '监听 {listening}；{extensions} 个分机中 {registered} 个已注册（{contacts} 个联系地址）；{calls} 路通话；中继：{trunks}；{blocks} 个封禁',
+  },
+  statusNotListening: { en: 'nothing yet', 'zh-CN': '尚未监听' },
+  statusTrunkCount: { en: '{count} {state}', 'zh-CN': '{state} {count} 个' },
+  statusLoad: { en: 'load {load}', 'zh-CN': '负载 {load}' },
+  statusTemperature: { en: 'CPU {temp} °C', 'zh-CN': 'CPU {temp} °C' },
+  statusMemory: { en: 'memory {used}/{total} MiB', 'zh-CN': '内存 {used}/{total} MiB' },
+  statusDisk: { en: 'disk {used}/{total} GiB ({mount})', 'zh-CN': '磁盘 {used}/{total} GiB（{mount}）' },
+  statusUp: { en: 'up {time}', 'zh-CN': '已运行 {time}' },
+  statusTlsSelfSigned: { en: 'self-signed', 'zh-CN': '自签名证书' },
+  statusTlsInstalled: { en: 'installed certificate', 'zh-CN': '已安装的证书' },
+  statusTlsExpires: { en: 'expires in {days} days', 'zh-CN': '{days} 天后到期' },
+  statusTlsExpired: { en: 'expired {days} days ago', 'zh-CN': '已过期 {days} 天' },
+  statusAttention: { en: 'needs attention:', 'zh-CN': '需要处理：' },
+  statusTrunkFailed: { en: 'trunk {name} failed to register (edgesip trunk status)', 'zh-CN': '中继 {name} 注册失败（edgesip trunk status）' },
+  statusTlsExpiring: { en: 'the TLS certificate expires in {days} days', 'zh-CN': 'TLS 证书将在 {days} 天后到期' },
+  statusTlsExpiredReason: { en: 'the TLS certificate has expired', 'zh-CN': 'TLS 证书已过期' },
+  statusDiskFull: { en: 'the disk of {mount} is {percent} % full', 'zh-CN': '{mount} 所在磁盘已使用 {percent} %' },
   'trunkState.registered': { en: 'registered', 'zh-CN': '已注册' },
   'trunkState.registering': { en: 'registering', 'zh-CN': '注册中' },
   'trunkState.failed': { en: 'failed', 'zh-CN': '失败' },

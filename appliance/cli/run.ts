@@ -10,9 +10,12 @@ import { VERSION } from '../version';
 import { aclCommand } from './commands/acl';
 import { blocksCommand } from './commands/blocks';
 import { callsCommand } from './commands/calls';
+import { completionCommand } from './commands/completion';
+import { statusCommand } from './commands/status';
 import { cdrCommand } from './commands/cdr';
 import { CommandFailure, DEFAULT_DATA_DIR, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError, type CliContext, type CliIo } from './commands/common';
 import { configCommand } from './commands/config';
+import { diagCommand } from './commands/diag';
 import { didCommand } from './commands/did';
 import { extCommand } from './commands/ext';
 import { languageCommand } from './commands/language';
@@ -34,7 +37,10 @@ const GROUPS: Record<string, (args: string[], ctx: CliContext) => Promise<number
   blocks: blocksCommand,
   calls: callsCommand,
   cdr: cdrCommand,
+  status: statusCommand,
+  completion: completionCommand,
   config: configCommand,
+  diag: diagCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

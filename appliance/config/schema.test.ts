@@ -45,15 +45,15 @@ function withExtension(number: string, forward: Record<string, unknown> = {}): R
   return c;
 }
 
-test('version 4 with forwarding off and the calls defaults', () => {
+test('version 5 with forwarding off and the calls defaults', () => {
   const c = defaultConfig();
-  assert.equal(c.version, 4);
+  assert.equal(c.version, 5);
   assert.deepEqual(c.calls, { maxForwardHops: 5, maxRingSeconds: 120, cdrRetentionDays: 90 });
   assert.deepEqual(defaultForward(), { always: '', busy: '', noAnswer: '', unavailable: '', noAnswerSeconds: 20 });
   assert.deepEqual(validateConfig(withExtension('101')), []);
   const old = defaultConfig() as unknown as Record<string, any>;
-  old.version = 3;
-  assert.deepEqual(validateConfig(old), [{ path: 'version', reason: 'must be 4 (files of versions 1 to 3 are migrated when loaded)' }]);
+  old.version = 4;
+  assert.deepEqual(validateConfig(old), [{ path: 'version', reason: 'must be 5 (files of versions 1 to 4 are migrated when loaded)' }]);
 });
 
 test('forward targets: off, an extension number or a dialled number', () => {
@@ -341,4 +341,19 @@ test('extension permission: one of the call classes', () => {
 test('the language default of trunk Request-URI parameters', () => {
   assert.equal(defaultRequestUriParams('zh-CN'), 'user=phone');
   assert.equal(defaultRequestUriParams('en'), '');
+});
+
+test('diagnostics.publicResolvers: 1-4 IP addresses, each with an optional port', () => {
+  assert.deepEqual(defaultConfig().diagnostics, { publicResolvers: ['119.29.29.29', '223.5.5.5'] });
+  const withResolvers = (list: unknown): Record<string, any> => ({ ...defaultConfig(), diagnostics: { publicResolvers: list } });
+  assert.deepEqual(validateConfig(withResolvers(['8.8.8.8', '127.0.0.1:5353', '2001:db8::53', '[2001:db8::53]:5353'])), []);
+  for (const bad of [[], ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4', '1.1.1.5'], 'x']) {
+    assert.deepEqual(validateConfig(withResolvers(bad)), [{ path: 'diagnostics.publicResolvers', reason: 'must be a list of 1 to 4 DNS server addresses' }]);
+  }
+  assert.deepEqual(
+    validateConfig(withResolvers(['dns.example.net', '1.2.3.4:0', '[1.2.3.4]:53', 7])).map((p) => p.path),
+    ['diagnostics.publicResolvers[0]', 'diagnostics.publicResolvers[1]', 'diagnostics.publicResolvers[2]', 'diagnostics.publicResolvers[3]'],
+  );
+  const { diagnostics: _d, ...missing } = defaultConfig();
+  assert.deepEqual(validateConfig(missing), [{ path: 'diagnostics', reason: 'missing' }]);
 });

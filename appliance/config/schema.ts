@@ -140,7 +140,7 @@ export interface GuardConfig {
 }
 
 /** The current config format; older files are migrated when loaded (store.ts). */
-export const CONFIG_VERSION = 4;
+export const CONFIG_VERSION = 5;
 
 export interface EdgesipConfig {
   version: typeof CONFIG_VERSION;
@@ -191,6 +191,22 @@ export interface EdgesipConfig {
   /** Rules tried in order; the first matching one routes the call. */
   dialPlan: DialRule[];
   inbound: InboundConfig;
+  diagnostics: DiagnosticsConfig;
+}
+
+/** `edgesip diag`: what the checks compare the appliance against. */
+export interface DiagnosticsConfig {
+  /**
+   * Public DNS resolvers the DNS check compares the system's resolver with: 1-4
+   * addresses, "addr" or "addr:port" ("[v6]:port").
+   */
+  publicResolvers: string[];
+}
+
+export const DEFAULT_PUBLIC_RESOLVERS: readonly string[] = ['119.29.29.29', '223.5.5.5'];
+
+export function defaultDiagnostics(): DiagnosticsConfig {
+  return { publicResolvers: [...DEFAULT_PUBLIC_RESOLVERS] };
 }
 
 export function defaultConfig(): EdgesipConfig {
@@ -225,6 +241,7 @@ export function defaultConfig(): EdgesipConfig {
     trunks: [],
     dialPlan: [],
     inbound: defaultInbound(),
+    diagnostics: defaultDiagnostics(),
   };
 }
 
@@ -405,6 +422,43 @@ export function hostPortProblem(s: string): string | undefined {
   if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) return 'has a port that is not from 1 to 65535';
   return undefined;
 }
+
+/** Why `s` is not a DNS name (letters, digits and dashes in dot-separated labels; no IP address), or undefined. */
+export function dnsNameProblem(s: string): string | undefined {
+  const reason = 'must be a DNS name such as sip.example.net';
+  const n = s.endsWith('.') ? s.slice(0, -1) : s;
+  if (n === '' || n.length > 253 || /^[0-9.]+$/.test(n) || !n.split('.').every((l) => HOST_LABEL.test(l))) return reason;
+  return undefined;
+}
+
+/** Why `s` is not a DNS server address ("addr", "addr:port", "[v6]:port"), or undefined. */
+export function resolverAddressProblem(s: string): string | undefined {
+  const reason = 'must be an IP address with an optional :port (IPv6 with a port in brackets: [2001:db8::1]:53)';
+  let host = s;
+  let port: string | undefined;
+  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s);
+  if (bracket) {
+    host = bracket[1] as string;
+    port = bracket[2];
+    if (!host.includes(':')) return reason;
+  } else if (/^[0-9.]+:\d{1,5}$/.test(s)) {
+    [host, port] = s.split(':') as [string, string];
+  }
+  if (!isIpLiteral(host)) return reason;
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return 'has a port that is not from 1 to 65535';
+  return undefined;
+}
+
+const resolverAddresses: Check = (v, path, problems) => {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 4) {
+    problems.push({ path, reason: 'must be a list of 1 to 4 DNS server addresses' });
+    return;
+  }
+  v.forEach((a, i) => {
+    const problem = typeof a === 'string' ? resolverAddressProblem(a) : 'must be a string';
+    if (problem !== undefined) problems.push({ path: `${path}[${i}]`, reason: problem });
+  });
+};
 
 /** The user part of a SIP URI (RFC 3261 user: unreserved, escaped and user-unreserved characters). */
 export const SIP_USER = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2}){1,64}$/;
@@ -613,6 +667,7 @@ const SHAPE: Shape = {
   trunks: listOf(TRUNK, 'name'),
   dialPlan: listOf(DIAL_RULE, 'name'),
   inbound: INBOUND,
+  diagnostics: { publicResolvers: resolverAddresses },
 };
 
 function walk(shape: Shape, value: unknown, path: string, problems: ConfigProblem[]): void {

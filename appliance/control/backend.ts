@@ -4,6 +4,9 @@
  * CLI and (later) the web admin share one code path.
  */
 import type { ActiveCallView, CallRecord } from '../pbx/cdr/record';
+import type { DnsCheckReport } from '../pbx/diagnostics/dns-check';
+
+export type { DnsCheckAnswer, DnsCheckEntry, DnsCheckName, DnsCheckReport, DnsCheckType, DnsCheckVerdict, DnsFinding, DnsFindingKind } from '../pbx/diagnostics/dns-check';
 
 export type { ActiveCallView, CallDisposition, CallRecord, ForwardHop, ForwardReason } from '../pbx/cdr/record';
 
@@ -16,6 +19,7 @@ export interface CdrListQuery {
 import type { CallClass, DialRule, ForwardSettings, InboundConfig, InboundDid, Language, Trunk } from '../config/schema';
 
 export type { CallClass, DialRule, InboundDid, Language, Trunk, TrunkTransport } from '../config/schema';
+export type { DiskHealth, InterfaceAddresses, StatusView, SystemHealth } from './status-view';
 
 export interface ExtensionView {
   number: string;
@@ -223,4 +227,11 @@ export interface AdminBackend {
   setDefaultDestination(extension: string): Promise<InboundView>;
   getLanguage(): LanguageView;
   setLanguage(language: Language): Promise<LanguageView>;
+  /**
+   * `POST /v1/diag/dns`: the DNS check of `names`; when absent, of every enabled trunk's
+   * domain and the SIP realm (those that are DNS names).
+   */
+  checkDns(names: string[] | undefined): Promise<DnsCheckReport>;
+  /** `GET /v1/status`: daemon, SIP and system health in one view. */
+  getStatus(): Promise<import('./status-view').StatusView>;
 }

@@ -253,3 +253,38 @@ describe('DaemonAdminBackend: trunks, dial plan, inbound, language', () => {
     assert.deepEqual(loadConfig(dir).config, holder.current);
   });
 });
+
+test('the DNS check: the optional dependency (a 500 without it), names by default from enabled trunks and the realm', async () => {
+  const { defaultDnsCheckNames } = await import('../daemon/admin-backend');
+  const { defaultConfig } = await import('../config/schema');
+  const config = defaultConfig();
+  const trunk = (name: string, domain: string, enabled = true) => ({ ...structuredClone(config.trunks[0]), name, domain, enabled }) as EdgesipConfig['trunks'][number];
+  config.trunks = [trunk('a', 'SIP.Example.net:5080'), trunk('b', '192.0.2.1:5060'), trunk('c', 'off.example.net', false), trunk('d', '[2001:db8::1]:5060'), trunk('e', 'sip.example.net')];
+  config.sip.realm = 'pbx.example';
+  assert.deepEqual(defaultDnsCheckNames(config), ['sip.example.net', 'pbx.example']);
+  config.sip.realm = '10.0.0.1';
+  assert.deepEqual(defaultDnsCheckNames(config), ['sip.example.net']);
+
+  const dir = mkdtempSync(join(tmpdir(), 'edgesip-backend-dns-'));
+  try {
+    const holder: ConfigHolder = { current: { ...loadConfig(dir).config, trunks: config.trunks } };
+    const clock = new VirtualClock(0);
+    const deps = {
+      dataDir: dir,
+      config: holder,
+      secrets: SecretStore.load(dir, 'pbx.example').store,
+      locations: new LocationStore({ clock }),
+      guard: new Guard({ config: holder.current.guard, acl: holder.current.acl, clock, logger: { info: () => undefined, warn: () => undefined } }),
+      clock,
+      ping: async () => ({ contact: '', transport: 'UDP' as const, source: '' }),
+    };
+    await assert.rejects(new DaemonAdminBackend(deps).checkDns(['x.example']), { code: 'EDGESIP_ERR_INTERNAL' });
+    const asked: string[][] = [];
+    const backend = new DaemonAdminBackend({ ...deps, dnsCheck: async (names) => (asked.push(names), { names: [], findings: [], commands: [] }) });
+    await backend.checkDns(['x.example']);
+    await backend.checkDns(undefined);
+    assert.deepEqual(asked, [['x.example'], ['sip.example.net']]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

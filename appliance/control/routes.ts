@@ -14,6 +14,7 @@ import {
   checkTrunkName,
   parseAclEntry,
   parseCdrQuery,
+  parseDnsCheck,
   parseDefaultDestination,
   parseExtensionChange,
   parseLanguage,
@@ -52,6 +53,10 @@ interface Route {
 const param = (ctx: RouteContext, name: string): string => ctx.params[name] ?? '';
 
 export const ROUTES: readonly Route[] = [
+  {
+    pattern: ['v1', 'status'],
+    methods: { GET: async ({ backend }) => ({ status: 200, body: await backend.getStatus() }) },
+  },
   {
     pattern: ['v1', 'extensions'],
     methods: {
@@ -216,6 +221,10 @@ export const ROUTES: readonly Route[] = [
         return { status: 200, body: await ctx.backend.setLanguage(language) };
       },
     },
+  },
+  {
+    pattern: ['v1', 'diag', 'dns'],
+    methods: { POST: async (ctx) => ({ status: 200, body: await ctx.backend.checkDns(parseDnsCheck(await ctx.body())) }) },
   },
 ];
 

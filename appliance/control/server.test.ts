@@ -70,6 +70,24 @@ describe('control server', () => {
     assert.equal(st.mode & 0o777, 0o600);
   });
 
+  test('POST /v1/diag/dns: 0-20 DNS names, the report', async () => {
+    const res = await call('POST', '/v1/diag/dns', { names: ['sip.example.net', 'pbx.'] });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, backend.dnsReport);
+    assert.deepEqual(backend.dnsCheckNames.at(-1), ['sip.example.net', 'pbx.']);
+    for (const body of [{}, { names: [] }]) {
+      assert.equal((await call('POST', '/v1/diag/dns', body)).status, 200);
+      assert.equal(backend.dnsCheckNames.at(-1), undefined, 'no names: the defaults');
+    }
+    await refused('POST', '/v1/diag/dns', { names: 'sip.example.net' }, 400, 'names', /list of DNS names/);
+    await refused('POST', '/v1/diag/dns', { names: Array.from({ length: 21 }, (_, i) => `n${i}.example`) }, 400, 'names', /at most 20/);
+    await refused('POST', '/v1/diag/dns', { names: ['ok.example', '192.0.2.1'] }, 400, 'names[1]', /DNS name/);
+    await refused('POST', '/v1/diag/dns', { names: ['ok.example', 7] }, 400, 'names[1]', /string/);
+    await refused('POST', '/v1/diag/dns', { names: ['-bad.example'] }, 400, 'names[0]');
+    await refused('POST', '/v1/diag/dns', { name: 'x.example' }, 400, 'name', /unknown field/);
+    await refused('GET', '/v1/diag/dns', undefined, 405, undefined);
+  });
+
   test('extensions: add, list, change, remove', async () => {
     const added = await call('POST', '/v1/extensions', {
       number: '1001',
@@ -367,6 +385,15 @@ describe('control server', () => {
     const patch = await rawRequest(socketPath, 'PATCH', '/v1/trunks/status', '{}', { 'Content-Type': 'application/json' });
     assert.equal(patch.status, 405);
     assert.equal(patch.headers.allow, 'GET');
+  });
+
+  test('status: GET only, the view of the backend', async () => {
+    const res = await call('GET', '/v1/status');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, backend.status);
+    const post = await rawRequest(socketPath, 'POST', '/v1/status', '{}', { 'Content-Type': 'application/json' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.allow, 'GET');
   });
 
   test('dial plan: add, list, move, remove, validation by field', async () => {

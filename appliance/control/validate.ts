@@ -9,6 +9,7 @@ import {
   DIAL_PREFIX,
   DIAL_PREFIX_REASON,
   dialPatternProblem,
+  dnsNameProblem,
   DID_NUMBER,
   DID_REASON,
   EXTENSION_NUMBER,
@@ -484,4 +485,22 @@ export function parseCdrQuery(query: URLSearchParams): CdrListQuery {
     out.limit = Number(limit);
   }
   return out;
+}
+
+export const DNS_CHECK_MAX_NAMES = 20;
+
+/** Body of POST /v1/diag/dns: `names`, 0-20 DNS names; undefined (absent or empty) means the defaults. */
+export function parseDnsCheck(body: unknown): string[] | undefined {
+  const obj = asObject(body);
+  onlyKnown(obj, ['names']);
+  if (obj.names === undefined) return undefined;
+  if (!Array.isArray(obj.names)) invalid('names', 'must be a list of DNS names');
+  if (obj.names.length > DNS_CHECK_MAX_NAMES) invalid('names', `must have at most ${DNS_CHECK_MAX_NAMES} names`);
+  const names = obj.names.map((n: unknown, i) => {
+    if (typeof n !== 'string') invalid(`names[${i}]`, 'must be a string');
+    const problem = dnsNameProblem(n);
+    if (problem !== undefined) invalid(`names[${i}]`, problem);
+    return n;
+  });
+  return names.length === 0 ? undefined : names;
 }

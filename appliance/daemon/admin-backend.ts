@@ -13,6 +13,7 @@ import {
   type LanguageView,
   type RegistrationView,
   type TrunkInput,
+  type StatusView,
   type TrunkStatusView,
   type TrunkView,
 } from '../control/backend';
@@ -20,6 +21,7 @@ import {
   DEFAULT_PERMISSION,
   defaultForward,
   defaultRequestUriParams,
+  dnsNameProblem,
   type DialRule,
   type EdgesipConfig,
   type Extension,
@@ -29,6 +31,7 @@ import {
   type Trunk,
 } from '../config/schema';
 import { ConfigError, saveConfig } from '../config/store';
+import type { DnsCheckReport } from '../pbx/diagnostics/dns-check';
 import type { SecretStore } from '../pbx/accounts/secret-store';
 import type { Guard } from '../pbx/guard/guard';
 import type { Binding, LocationStore } from '../pbx/registrar/location-store';
@@ -55,6 +58,10 @@ export interface AdminBackendDeps {
   cdr?: { query(q: CdrListQuery): CallRecord[] };
   /** Live state of the trunk registrations; none listed when absent. */
   trunkStatus?: { list(): TrunkStatusView[] };
+  /** `GET /v1/status` (daemon/status.ts collectStatus); a 500 when absent. */
+  status?: () => Promise<StatusView>;
+  /** `POST /v1/diag/dns` (pbx/diagnostics/dns-check.ts over the configured resolvers); a 500 when absent. */
+  dnsCheck?: (names: string[]) => Promise<DnsCheckReport>;
   /**
    * Called after every applied change (config saved, secrets stored), with the new
    * config: the daemon restarts trunk registrations from it. A trunk password change
@@ -283,6 +290,16 @@ export class DaemonAdminBackend implements AdminBackend {
     return this.d.trunkStatus?.list() ?? [];
   }
 
+  async getStatus(): Promise<StatusView> {
+    if (this.d.status === undefined) throw new AdminError('EDGESIP_ERR_INTERNAL', 'status is not available');
+    return this.d.status();
+  }
+
+  async checkDns(names: string[] | undefined): Promise<DnsCheckReport> {
+    if (this.d.dnsCheck === undefined) throw new AdminError('EDGESIP_ERR_INTERNAL', 'the DNS check is not available');
+    return this.d.dnsCheck(names ?? defaultDnsCheckNames(this.d.config.current));
+  }
+
   listDialPlan(): DialRule[] {
     return this.d.config.current.dialPlan.map(copyRule);
   }
@@ -447,4 +464,19 @@ function mergeForward(base: ForwardSettings, change: Partial<ForwardSettings> = 
     unavailable: change.unavailable ?? base.unavailable,
     noAnswerSeconds: change.noAnswerSeconds ?? base.noAnswerSeconds,
   };
+}
+
+/**
+ * What `diag dns` checks when no name is given: every enabled trunk's domain (without
+ * its port) and the SIP realm, those that are DNS names (IP addresses need no lookup).
+ */
+export function defaultDnsCheckNames(config: EdgesipConfig): string[] {
+  const names = new Set<string>();
+  const add = (hostPort: string): void => {
+    const host = hostPort.startsWith('[') ? '' : (hostPort.split(':')[0] ?? '');
+    if (host !== '' && dnsNameProblem(host) === undefined) names.add(host.toLowerCase().replace(/\.$/, ''));
+  };
+  for (const t of config.trunks) if (t.enabled) add(t.domain);
+  add(config.sip.realm);
+  return [...names];
 }

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config/store';
 import type { EdgesipConfig } from '../config/schema';
 import { DaemonAdminBackend, type ConfigHolder } from '../daemon/admin-backend';
+import { collectStatus, type Listening } from '../daemon/status';
 import { SipService } from '../daemon/sip-service';
 import { startControlServer } from '../control/server';
 import { SecretStore } from '../pbx/accounts/secret-store';
@@ -22,12 +23,14 @@ import { Guard } from '../pbx/guard/guard';
 import { CdrLog } from '../pbx/cdr/cdr-log';
 import { TrunkService } from '../pbx/trunks/trunk-service';
 import { NodeDnsQueries } from '../platform/dns-queries';
+import { checkDns, type DnsCheckResolver } from '../pbx/diagnostics/dns-check';
 import { localAddressFor } from '../platform/local-address';
 import { LocationStore } from '../pbx/registrar/location-store';
 import { Registrar } from '../pbx/registrar/registrar';
 import { loadRegistrations, RegistrationSnapshot } from '../pbx/registrar/snapshot';
 import { createLogger, type Logger } from '../platform/logger';
 import { realClock } from '../platform/real-clock';
+import { readSystemHealth } from '../platform/system-health';
 import { daysLeft, ensureTlsIdentity, type TlsIdentity } from '../platform/tls-identity';
 import { SipTransportLayer } from '../sip/transport/transport-layer';
 import { VERSION } from '../version';
@@ -191,6 +194,8 @@ async function main(): Promise<void> {
     net: service.trunkSignalling(),
   });
   service.setTrunks(trunks);
+  // Filled in once the sockets are bound (status shows them).
+  const listening: Listening = { udp: [], tcp: [], tls: [] };
   const backend = new DaemonAdminBackend({
     dataDir: args.dataDir,
     config: holder,
@@ -204,6 +209,20 @@ async function main(): Promise<void> {
     trunkStatus: { list: () => trunks.status() },
     // Trunk changes (credentials, addresses, enabling) take effect at once.
     onConfigChange: (next) => trunks.apply(next),
+    dnsCheck: (names) => runDnsCheck(names, args.dnsServers, holder.current.diagnostics.publicResolvers),
+    status: () =>
+      collectStatus({
+        version: VERSION,
+        uptimeSeconds: () => process.uptime(),
+        system: () => readSystemHealth({ dataDir: args.dataDir }),
+        listening: () => listening,
+        extensions: () => holder.current.extensions.length,
+        bindings: () => locations.all(),
+        calls: () => service.calls.list(),
+        trunks: () => trunks.status(),
+        blocks: () => guard.list().length,
+        tls: () => ({ notAfter: identity.notAfter, daysLeft: daysLeft(identity), selfSigned: identity.selfSigned }),
+      }),
   });
   const control = await startControlServer({ socketPath: join(args.dataDir, 'control.sock'), backend, logger });
 
@@ -238,9 +257,26 @@ async function main(): Promise<void> {
   const listen = args.listen ?? config.sip.listen;
   const bound = await bindAll(logger, transport, listen, args.sipPort ?? config.sip.port, args.tlsPort ?? config.sip.tlsPort, config, identity);
   servers.push(...bound.servers);
+  Object.assign(listening, { udp: bound.udp, tcp: bound.tcp, tls: bound.tls });
   logger.info({ udp: bound.udp, tcp: bound.tcp, tls: bound.tls }, 'edgesipd listening');
   // Trunks register once the sockets exist (their Via and Contact name them).
   trunks.apply();
+}
+
+/** Longest wait for one answer in the DNS check (`edgesip diag dns`). */
+const DNS_CHECK_TIMEOUT_MS = 3000;
+
+/**
+ * The DNS check: the system resolver (or the --dns-server ones) against each configured
+ * public resolver, fresh resolvers every time (no cache between runs).
+ */
+function runDnsCheck(names: string[], systemServers: string[] | undefined, publicResolvers: readonly string[]) {
+  const make = (servers: string[] | undefined) => new NodeDnsQueries({ ...(servers ? { servers } : {}), timeoutMs: DNS_CHECK_TIMEOUT_MS });
+  const resolvers: DnsCheckResolver[] = [
+    { label: 'system', dns: make(systemServers) },
+    ...publicResolvers.map((address) => ({ label: address, server: address, dns: make([address]) })),
+  ];
+  return checkDns(names, resolvers, { timeoutMs: DNS_CHECK_TIMEOUT_MS });
 }
 
 function logTlsIdentity(logger: Logger, identity: TlsIdentity): void {

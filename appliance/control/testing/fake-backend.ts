@@ -19,10 +19,12 @@ import {
   type LanguageView,
   type PingResult,
   type RegistrationView,
+  type StatusView,
   type TrunkInput,
   type TrunkStatusView,
   type TrunkView,
 } from '../backend';
+import type { DnsCheckReport } from '../../pbx/diagnostics/dns-check';
 
 /** An in-memory AdminBackend; removeBlock('boom') throws a plain Error (→ 500). */
 export class FakeBackend implements AdminBackend {
@@ -141,6 +143,30 @@ export class FakeBackend implements AdminBackend {
     { name: 'old', type: 'register', enabled: false, state: 'idle' },
   ];
   dialPlan: DialRule[] = [];
+  /** What `GET /v1/status` answers: healthy, except for the trunk backup with wrong credentials. */
+  status: StatusView = {
+    version: '1.2.3',
+    uptimeSeconds: 273_600,
+    system: {
+      cpu: { cores: 4, currentLoad: 7.5, loadAverage: [0.12, 0.2, 0.18], temperature: 41 },
+      memory: { totalBytes: 926 * 1024 * 1024, usedBytes: 212 * 1024 * 1024, availableBytes: 714 * 1024 * 1024 },
+      disk: { mount: '/', fs: '/dev/mmcblk0p2', sizeBytes: 14.6 * 1024 ** 3, usedBytes: 1.2 * 1024 ** 3, availableBytes: 13.4 * 1024 ** 3, usePercent: 8.2 },
+      uptimeSeconds: 273_600,
+      network: [{ name: 'eth0', ipv4: ['192.0.2.2'], ipv6: ['2001:db8::2'] }],
+      node: '18.20.4',
+      openssl: '3.0.13+quic',
+    },
+    sip: {
+      listening: { udp: ['0.0.0.0:5060'], tcp: ['0.0.0.0:5060'], tls: ['0.0.0.0:5061'] },
+      extensions: 15,
+      registeredExtensions: 12,
+      contacts: 14,
+      activeCalls: 2,
+      trunks: { total: 2, byState: { registered: 1, 'wrong-credentials': 1 }, failed: ['backup'] },
+      blocks: 2,
+    },
+    tls: { notAfter: '2034-04-29T10:00:00.000Z', daysLeft: 3620, selfSigned: true },
+  };
   inbound: InboundView = { dids: [], defaultDestination: '' };
 
   listExtensions(): ExtensionView[] {
@@ -277,6 +303,9 @@ export class FakeBackend implements AdminBackend {
   listTrunkStatus(): TrunkStatusView[] {
     return this.trunkStatus;
   }
+  async getStatus(): Promise<StatusView> {
+    return this.status;
+  }
 
   listDialPlan(): DialRule[] {
     return this.dialPlan;
@@ -330,6 +359,49 @@ export class FakeBackend implements AdminBackend {
   getLanguage(): LanguageView {
     return { language: this.language };
   }
+  /** What checkDns answers (whatever the names); the names asked are kept in dnsCheckNames. */
+  dnsReport: DnsCheckReport = {
+    names: [
+      {
+        name: 'sip.example.net',
+        checks: [
+          {
+            type: 'A',
+            query: 'sip.example.net',
+            answers: [
+              { resolver: 'system', records: ['10.0.0.1'] },
+              { resolver: '119.29.29.29', records: ['198.51.100.10'] },
+              { resolver: '223.5.5.5', error: 'ETIMEOUT' },
+            ],
+            verdict: 'disagree',
+          },
+          {
+            type: 'SRV',
+            query: '_sip._udp.sip.example.net',
+            answers: [
+              { resolver: 'system', records: ['10 50 5060 sip.example.net'] },
+              { resolver: '119.29.29.29', records: ['10 50 5060 sip.example.net'] },
+              { resolver: '223.5.5.5', records: ['10 50 5060 sip.example.net'] },
+            ],
+            verdict: 'agree',
+          },
+        ],
+      },
+    ],
+    findings: [
+      { name: 'sip.example.net', type: 'A', query: 'sip.example.net', kind: 'disagree', resolvers: ['system', '119.29.29.29'] },
+      { name: 'sip.example.net', type: 'A', query: 'sip.example.net', kind: 'timeout', resolvers: ['223.5.5.5'] },
+    ],
+    commands: ['dig sip.example.net A', 'nslookup -type=A sip.example.net', 'dig @119.29.29.29 sip.example.net A', 'nslookup -type=A sip.example.net 119.29.29.29'],
+    timeoutMs: 3000,
+  };
+  dnsCheckNames: Array<string[] | undefined> = [];
+
+  async checkDns(names: string[] | undefined): Promise<DnsCheckReport> {
+    this.dnsCheckNames.push(names);
+    return this.dnsReport;
+  }
+
   async setLanguage(language: Language): Promise<LanguageView> {
     this.language = language;
     return this.getLanguage();
