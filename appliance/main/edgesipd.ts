@@ -13,7 +13,8 @@ import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config/store';
 import type { EdgesipConfig } from '../config/schema';
-import { DaemonAdminBackend, type ConfigHolder } from '../daemon/admin-backend';
+import { DaemonAdminBackend, defaultDnsCheckNames, type ConfigHolder } from '../daemon/admin-backend';
+import { RegistrationWatch } from '../daemon/registration-watch';
 import { collectStatus, type Listening } from '../daemon/status';
 import { SipService } from '../daemon/sip-service';
 import { startControlServer } from '../control/server';
@@ -196,6 +197,28 @@ async function main(): Promise<void> {
   service.setTrunks(trunks);
   // Filled in once the sockets are bound (status shows them).
   const listening: Listening = { udp: [], tcp: [], tls: [] };
+  // Every phone gone at once while the network looks fine is, more often than not, DNS
+  // (the ISP's resolver answering differently for the server's name): check it by
+  // ourselves and put the findings in the journal.
+  const watch = new RegistrationWatch({
+    clock,
+    registered: () => new Set(locations.all().map((b) => b.aor)).size,
+    onMassDrop: (dropped) => {
+      const names = defaultDnsCheckNames(holder.current);
+      if (names.length === 0) {
+        logger.warn({ dropped }, 'every registered extension dropped; no DNS name configured to check');
+        return;
+      }
+      runDnsCheck(names, args.dnsServers, holder.current.diagnostics.publicResolvers).then(
+        (report) =>
+          logger.warn(
+            { dropped, names, findings: report.findings, commands: report.commands.slice(0, 6) },
+            report.findings.length > 0 ? 'every registered extension dropped; the DNS check found problems' : 'every registered extension dropped; the DNS check found nothing wrong',
+          ),
+        (err: Error) => logger.warn({ dropped, err: err.message }, 'every registered extension dropped; the DNS check failed'),
+      );
+    },
+  });
   const backend = new DaemonAdminBackend({
     dataDir: args.dataDir,
     config: holder,
@@ -242,6 +265,7 @@ async function main(): Promise<void> {
     const unregistered = Promise.race([trunks.close(), new Promise((r) => setTimeout(r, 1500))]);
     void unregistered.then(() => service.close());
     for (const s of servers) s.close();
+    watch.stop();
     locations.close();
     guard.close();
     Promise.all([unregistered.then(() => transport.close()), control.close(), registrations.flush(), blocksFile.flush(), cdr.close()]).then(
@@ -261,6 +285,7 @@ async function main(): Promise<void> {
   logger.info({ udp: bound.udp, tcp: bound.tcp, tls: bound.tls }, 'edgesipd listening');
   // Trunks register once the sockets exist (their Via and Contact name them).
   trunks.apply();
+  watch.start();
 }
 
 /** Longest wait for one answer in the DNS check (`edgesip diag dns`). */
