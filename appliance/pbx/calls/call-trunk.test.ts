@@ -16,29 +16,24 @@ import type { ClientCredentials } from '../../sip/auth/digest-client';
 import type { SipLogger } from '../../sip/logger';
 import { reasonPhrase } from '../../sip/message/build';
 import { fromOf, tagOf, toOf } from '../../sip/message/headers/name-addr';
-import { canonicalName, getHeader, headersNamed, type Header, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message/message';
+import { getHeader, headersNamed, type Header, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message/message';
 import { parseMessage } from '../../sip/message/parse';
-import { serializeMessage } from '../../sip/message/serialize';
 import { VirtualClock } from '../../sip/testing/virtual-clock';
 import { TransportError } from '../../sip/transaction/channel';
 import { buildResponseFromRequest, type InviteServerTransaction } from '../../sip/transaction/invite-server';
-import type { ClientTransaction, ClientTransactionUser, ServerTransaction } from '../../sip/transaction/layer';
+import type { ServerTransaction } from '../../sip/transaction/layer';
 import type { Flow } from '../../sip/transport/flow';
 import type { CallRecord } from '../cdr/record';
 import type { Binding } from '../registrar/location-store';
 import { B2bua } from './b2bua';
-import type { CallDirectory, CallerParty, CallNetwork, OutboundRoute, TrunkDialer } from './call';
+import { FakeNet, FakeServerTx, LOCAL, OUR_CONTACT, udp, type OutRequest } from './testing/call-fakes';
+import type { CallDirectory, CallerParty, OutboundRoute, TrunkDialer } from './call';
 
 const START = Date.UTC(2024, 5, 1, 10, 0, 0);
 const D = 'pbx.example';
-const LOCAL = { address: '192.0.2.1', port: 5060 };
-const OUR_CONTACT = `<sip:edgesip@${LOCAL.address}:${LOCAL.port}>`;
 const CALLER_ADDR = '198.51.100.10';
 const PROVIDER = 'voip.example';
 
-function udp(address: string, port: number): Flow {
-  return { transport: 'UDP', local: { ...LOCAL }, remote: { address, port } };
-}
 const CALLER_FLOW = udp(CALLER_ADDR, 5062);
 /** The provider's servers: two targets of trunk "prov", one of trunk "backup". */
 const PROV_A = udp('203.0.113.10', 5060);
@@ -51,12 +46,6 @@ const PHONE_SDP = 'v=0\r\no=bob 7 7 IN IP4 198.51.100.31\r\ns=-\r\nc=IN IP4 198.
 
 // --- wire check ------------------------------------------------------------------------
 
-function checkWire(msg: SipMessage): void {
-  const r = parseMessage(serializeMessage(msg));
-  if (!r.ok) assert.fail(`not parseable (${r.error.code}: ${r.error.message}):\n${serializeMessage(msg).toString('latin1')}`);
-  assert.equal(r.message.kind, msg.kind);
-  assert.equal(r.message.body.toString('latin1'), msg.body.toString('latin1'));
-}
 
 /** Lets the promise chains run (a dialer's targets() is asynchronous). */
 async function settle(): Promise<void> {
@@ -65,87 +54,6 @@ async function settle(): Promise<void> {
 
 // --- fakes -----------------------------------------------------------------------------
 
-interface OutRequest {
-  request: SipRequest;
-  flow: Flow;
-  user: ClientTransactionUser;
-  tx: ClientTransaction;
-  at: number;
-}
-
-class FakeNet implements CallNetwork {
-  readonly t1 = 500;
-  readonly t2 = 4000;
-  readonly requests: OutRequest[] = [];
-  readonly sent: Array<{ message: SipMessage; flow: Flow; at: number }> = [];
-  /** Addresses sendRequest cannot reach (it throws, like a socket without a route). */
-  readonly unreachable = new Set<string>();
-  private branches = 0;
-
-  constructor(private readonly clock: VirtualClock) {}
-
-  sendRequest(request: SipRequest, flow: Flow, user: ClientTransactionUser): ClientTransaction {
-    if (this.unreachable.has(flow.remote.address)) throw new TransportError(`no route to ${flow.remote.address}`);
-    const at = request.headers.findIndex((h) => canonicalName(h.name) === 'via');
-    assert.ok(at >= 0, 'a request needs a Via');
-    const via = request.headers[at]!;
-    if (!/;branch=/i.test(via.value)) request.headers[at] = { name: via.name, value: `${via.value};branch=z9hG4bK-fake-${++this.branches}` };
-    checkWire(request);
-    const tx = { kind: request.method === 'INVITE' ? 'invite-client' : 'non-invite-client', request } as unknown as ClientTransaction;
-    this.requests.push({ request, flow, user, tx, at: this.clock.now() });
-    return tx;
-  }
-
-  send(message: SipMessage, flow: Flow): void {
-    checkWire(message);
-    this.sent.push({ message, flow, at: this.clock.now() });
-  }
-
-  via(flow: Flow): string {
-    return `SIP/2.0/${flow.transport} ${LOCAL.address}:${LOCAL.port};rport`;
-  }
-
-  contact(): string {
-    return OUR_CONTACT;
-  }
-
-  out(method: string, address?: string): OutRequest[] {
-    return this.requests.filter((r) => r.request.method === method && (address === undefined || r.flow.remote.address === address));
-  }
-
-  acks(address?: string): Array<{ message: SipRequest; flow: Flow; at: number }> {
-    return this.sent.filter(
-      (s): s is { message: SipRequest; flow: Flow; at: number } =>
-        s.message.kind === 'request' && s.message.method === 'ACK' && (address === undefined || s.flow.remote.address === address),
-    );
-  }
-}
-
-class FakeServerTx {
-  readonly responses: SipResponse[] = [];
-  state = 'Proceeding';
-  constructor(
-    readonly kind: 'invite-server' | 'non-invite-server',
-    readonly request: SipRequest,
-  ) {}
-
-  sendResponse(res: SipResponse): boolean {
-    checkWire(res);
-    this.responses.push(res);
-    if (res.status >= 200) this.state = res.status < 300 ? 'Accepted' : 'Completed';
-    return true;
-  }
-
-  statuses(): number[] {
-    return this.responses.map((r) => r.status);
-  }
-
-  last(): SipResponse {
-    const res = this.responses.at(-1);
-    assert.ok(res, 'no response sent');
-    return res;
-  }
-}
 
 /** One trunk as the call sees it. `flows` may be a list, an error (DNS down) or a pending promise. */
 class FakeDialer implements TrunkDialer {

@@ -13,28 +13,23 @@ import type { SipLogger } from '../../sip/logger';
 import { reasonPhrase } from '../../sip/message/build';
 import { cseqOf } from '../../sip/message/headers/cseq';
 import { fromOf, parseNameAddr, tagOf, toOf } from '../../sip/message/headers/name-addr';
-import { canonicalName, getHeader, getHeaderValues, headersNamed, type Header, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message/message';
+import { getHeader, getHeaderValues, headersNamed, type Header, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message/message';
 import { parseMessage } from '../../sip/message/parse';
-import { serializeMessage } from '../../sip/message/serialize';
 import { VirtualClock } from '../../sip/testing/virtual-clock';
 import { buildResponseFromRequest, type InviteServerTransaction } from '../../sip/transaction/invite-server';
-import type { ClientTransaction, ClientTransactionUser, ServerTransaction } from '../../sip/transaction/layer';
+import type { ServerTransaction } from '../../sip/transaction/layer';
 import type { Flow } from '../../sip/transport/flow';
 import type { CallRecord } from '../cdr/record';
 import type { Binding } from '../registrar/location-store';
 import { B2bua } from './b2bua';
-import type { CallDirectory, CallNetwork } from './call';
+import { FakeNet, FakeServerTx, LOCAL, OUR_CONTACT, udp, type OutRequest } from './testing/call-fakes';
+import type { CallDirectory } from './call';
 
 const START = Date.UTC(2024, 5, 1, 10, 0, 0);
 const D = 'pbx.example';
-const LOCAL = { address: '192.0.2.1', port: 5060 };
-const OUR_CONTACT = `<sip:edgesip@${LOCAL.address}:${LOCAL.port}>`;
 const CALLER_ADDR = '198.51.100.10';
 const REASON_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"';
 
-function udp(address: string, port: number): Flow {
-  return { transport: 'UDP', local: { ...LOCAL }, remote: { address, port } };
-}
 const CALLER_FLOW = udp(CALLER_ADDR, 5062);
 
 const CALLER_SDP = 'v=0\r\no=alice 1 1 IN IP4 198.51.100.10\r\ns=-\r\nc=IN IP4 198.51.100.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
@@ -42,102 +37,9 @@ const CALLEE_SDP = 'v=0\r\no=bob 7 7 IN IP4 198.51.100.21\r\ns=-\r\nc=IN IP4 198
 
 // --- wire check ------------------------------------------------------------------------
 
-/** What the B2BUA sends must serialise and parse back to the same start line. */
-function checkWire(msg: SipMessage): void {
-  const r = parseMessage(serializeMessage(msg));
-  if (!r.ok) assert.fail(`not parseable (${r.error.code}: ${r.error.message}):\n${serializeMessage(msg).toString('latin1')}`);
-  assert.equal(r.message.kind, msg.kind);
-  assert.equal(r.message.body.toString('latin1'), msg.body.toString('latin1'));
-}
 
 // --- fakes -----------------------------------------------------------------------------
 
-interface OutRequest {
-  request: SipRequest;
-  flow: Flow;
-  user: ClientTransactionUser;
-  tx: ClientTransaction;
-  at: number;
-}
-
-class FakeNet implements CallNetwork {
-  readonly t1 = 500;
-  readonly t2 = 4000;
-  readonly requests: OutRequest[] = [];
-  readonly sent: Array<{ message: SipMessage; flow: Flow; at: number }> = [];
-  private branches = 0;
-
-  constructor(private readonly clock: VirtualClock) {}
-
-  sendRequest(request: SipRequest, flow: Flow, user: ClientTransactionUser): ClientTransaction {
-    // Like the transaction layer: the top Via gets a branch when the TU gave none.
-    const at = request.headers.findIndex((h) => canonicalName(h.name) === 'via');
-    assert.ok(at >= 0, 'a request needs a Via');
-    const via = request.headers[at]!;
-    if (!/;branch=/i.test(via.value)) request.headers[at] = { name: via.name, value: `${via.value};branch=z9hG4bK-fake-${++this.branches}` };
-    checkWire(request);
-    const tx = { kind: request.method === 'INVITE' ? 'invite-client' : 'non-invite-client', request } as unknown as ClientTransaction;
-    this.requests.push({ request, flow, user, tx, at: this.clock.now() });
-    return tx;
-  }
-
-  send(message: SipMessage, flow: Flow): void {
-    checkWire(message);
-    this.sent.push({ message, flow, at: this.clock.now() });
-  }
-
-  via(flow: Flow): string {
-    return `SIP/2.0/${flow.transport} ${LOCAL.address}:${LOCAL.port};rport`;
-  }
-
-  contact(): string {
-    return OUR_CONTACT;
-  }
-
-  /** Requests sent in a transaction, by method (and remote address). */
-  out(method: string, address?: string): OutRequest[] {
-    return this.requests.filter((r) => r.request.method === method && (address === undefined || r.flow.remote.address === address));
-  }
-
-  /** ACKs (sent without a transaction), optionally to one address. */
-  acks(address?: string): Array<{ message: SipRequest; flow: Flow; at: number }> {
-    return this.sent.filter(
-      (s): s is { message: SipRequest; flow: Flow; at: number } =>
-        s.message.kind === 'request' && s.message.method === 'ACK' && (address === undefined || s.flow.remote.address === address),
-    );
-  }
-
-  /** Responses sent without a transaction (2xx retransmissions). */
-  resent(): Array<{ message: SipResponse; at: number }> {
-    return this.sent.filter((s): s is { message: SipResponse; flow: Flow; at: number } => s.message.kind === 'response');
-  }
-}
-
-class FakeServerTx {
-  readonly responses: SipResponse[] = [];
-  state = 'Proceeding';
-  constructor(
-    readonly kind: 'invite-server' | 'non-invite-server',
-    readonly request: SipRequest,
-  ) {}
-
-  sendResponse(res: SipResponse): boolean {
-    checkWire(res);
-    this.responses.push(res);
-    if (res.status >= 200) this.state = res.status < 300 ? 'Accepted' : 'Completed';
-    return true;
-  }
-
-  statuses(): number[] {
-    return this.responses.map((r) => r.status);
-  }
-
-  last(): SipResponse {
-    const res = this.responses.at(-1);
-    assert.ok(res, 'no response sent');
-    return res;
-  }
-}
 
 function ext(number: string, forward: Partial<ForwardSettings> = {}, displayName = ''): Extension {
   return { number, displayName, maxContacts: 5, enabled: true, allowedNetworks: [], forward: { ...defaultForward(), ...forward }, permission: 'national' };
