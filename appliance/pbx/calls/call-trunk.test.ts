@@ -24,12 +24,10 @@ import { buildResponseFromRequest, type InviteServerTransaction } from '../../si
 import type { ServerTransaction } from '../../sip/transaction/layer';
 import type { Flow } from '../../sip/transport/flow';
 import type { CallRecord } from '../cdr/record';
-import type { Binding } from '../registrar/location-store';
 import { B2bua } from './b2bua';
-import { FakeNet, FakeServerTx, LOCAL, OUR_CONTACT, udp, type OutRequest } from './testing/call-fakes';
-import type { CallDirectory, CallerParty, OutboundRoute, TrunkDialer } from './call';
+import { binding, FakeDirectory, FakeNet, FakeServerTx, LOCAL, OUR_CONTACT, START, udp, type OutRequest } from './testing/call-fakes';
+import type { CallerParty, TrunkDialer } from './call';
 
-const START = Date.UTC(2024, 5, 1, 10, 0, 0);
 const D = 'pbx.example';
 const CALLER_ADDR = '198.51.100.10';
 const PROVIDER = 'voip.example';
@@ -100,45 +98,7 @@ function ext(number: string, o: { forward?: Partial<ForwardSettings>; displayNam
   };
 }
 
-function binding(aor: string, address: string, port = 5070): Binding {
-  return {
-    aor,
-    contact: `sip:${aor}@${address}:${port};ob`,
-    params: [],
-    expiresAt: START + 3_600_000,
-    callId: `reg-${aor}-${address}`,
-    cseq: 1,
-    flow: udp(address, port),
-    registeredAt: START,
-    updatedAt: START,
-  };
-}
 
-class FakeDirectory implements CallDirectory {
-  readonly exts = new Map<string, Extension>();
-  readonly binds = new Map<string, Binding[]>();
-  lim = { maxForwardHops: 5, maxRingSeconds: 60 };
-  /** Every question to the dial plan, in order. */
-  readonly asked: Array<{ number: string; caller: CallerParty }> = [];
-  plan: (number: string, caller: CallerParty) => OutboundRoute | 'forbidden' | undefined = () => undefined;
-
-  extension(number: string): Extension | undefined {
-    return this.exts.get(number);
-  }
-
-  bindings(aor: string): Binding[] {
-    return this.binds.get(aor) ?? [];
-  }
-
-  limits(): { maxForwardHops: number; maxRingSeconds: number } {
-    return this.lim;
-  }
-
-  outbound(number: string, caller: CallerParty): OutboundRoute | 'forbidden' | undefined {
-    this.asked.push({ number, caller });
-    return this.plan(number, caller);
-  }
-}
 
 interface LogEntry {
   level: string;

@@ -20,12 +20,9 @@ import { buildResponseFromRequest, type InviteServerTransaction } from '../../si
 import type { ServerTransaction } from '../../sip/transaction/layer';
 import type { Flow } from '../../sip/transport/flow';
 import type { CallRecord } from '../cdr/record';
-import type { Binding } from '../registrar/location-store';
 import { B2bua } from './b2bua';
-import { FakeNet, FakeServerTx, LOCAL, OUR_CONTACT, udp, type OutRequest } from './testing/call-fakes';
-import type { CallDirectory } from './call';
+import { binding, FakeDirectory, FakeNet, FakeServerTx, LOCAL, OUR_CONTACT, START, udp, type OutRequest } from './testing/call-fakes';
 
-const START = Date.UTC(2024, 5, 1, 10, 0, 0);
 const D = 'pbx.example';
 const CALLER_ADDR = '198.51.100.10';
 const REASON_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"';
@@ -45,37 +42,7 @@ function ext(number: string, forward: Partial<ForwardSettings> = {}, displayName
   return { number, displayName, maxContacts: 5, enabled: true, allowedNetworks: [], forward: { ...defaultForward(), ...forward }, permission: 'national' };
 }
 
-function binding(aor: string, address: string, port = 5070): Binding {
-  return {
-    aor,
-    contact: `sip:${aor}@${address}:${port};ob`,
-    params: [],
-    expiresAt: START + 3_600_000,
-    callId: `reg-${aor}-${address}`,
-    cseq: 1,
-    flow: udp(address, port),
-    registeredAt: START,
-    updatedAt: START,
-  };
-}
 
-class FakeDirectory implements CallDirectory {
-  readonly exts = new Map<string, Extension>();
-  readonly binds = new Map<string, Binding[]>();
-  lim = { maxForwardHops: 5, maxRingSeconds: 60 };
-
-  extension(number: string): Extension | undefined {
-    return this.exts.get(number);
-  }
-
-  bindings(aor: string): Binding[] {
-    return this.binds.get(aor) ?? [];
-  }
-
-  limits(): { maxForwardHops: number; maxRingSeconds: number } {
-    return this.lim;
-  }
-}
 
 interface LogEntry {
   level: string;

@@ -12,8 +12,12 @@ import type { VirtualClock } from '../../../sip/testing/virtual-clock';
 import { TransportError } from '../../../sip/transaction/channel';
 import type { ClientTransaction, ClientTransactionUser } from '../../../sip/transaction/layer';
 import type { Flow } from '../../../sip/transport/flow';
-import type { CallNetwork } from '../call';
+import type { Extension } from '../../../config/schema';
+import type { Binding } from '../../registrar/location-store';
+import type { CallDirectory, CallerParty, CallNetwork, OutboundRoute } from '../call';
 
+/** When every test call starts (virtual clock). */
+export const START = Date.UTC(2024, 5, 1, 10, 0, 0);
 export const LOCAL = { address: '192.0.2.1', port: 5060 };
 export const OUR_CONTACT = `<sip:edgesip@${LOCAL.address}:${LOCAL.port}>`;
 
@@ -116,5 +120,47 @@ export class FakeServerTx {
     const res = this.responses.at(-1);
     assert.ok(res, 'no response sent');
     return res;
+  }
+}
+
+/** A registration of `aor` from a phone at address:port, valid for an hour from START. */
+export function binding(aor: string, address: string, port = 5070): Binding {
+  return {
+    aor,
+    contact: `sip:${aor}@${address}:${port};ob`,
+    params: [],
+    expiresAt: START + 3_600_000,
+    callId: `reg-${aor}-${address}`,
+    cseq: 1,
+    flow: udp(address, port),
+    registeredAt: START,
+    updatedAt: START,
+  };
+}
+
+/** Extensions and their phones as maps; the dial plan a function the test sets (none: 404). */
+export class FakeDirectory implements CallDirectory {
+  readonly exts = new Map<string, Extension>();
+  readonly binds = new Map<string, Binding[]>();
+  lim = { maxForwardHops: 5, maxRingSeconds: 60 };
+  /** Every question to the dial plan, in order. */
+  readonly asked: Array<{ number: string; caller: CallerParty }> = [];
+  plan: (number: string, caller: CallerParty) => OutboundRoute | 'forbidden' | undefined = () => undefined;
+
+  extension(number: string): Extension | undefined {
+    return this.exts.get(number);
+  }
+
+  bindings(aor: string): Binding[] {
+    return this.binds.get(aor) ?? [];
+  }
+
+  limits(): { maxForwardHops: number; maxRingSeconds: number } {
+    return this.lim;
+  }
+
+  outbound(number: string, caller: CallerParty): OutboundRoute | 'forbidden' | undefined {
+    this.asked.push({ number, caller });
+    return this.plan(number, caller);
   }
 }
