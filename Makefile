@@ -16,6 +16,7 @@ build: deps
 # Starts edgesipd in the foreground on an embedded default config under ./var/.
 run: build
 	@echo "edgesipd: data dir $(DATA_DIR)/ — SIP on udp/tcp 5060 and tls 5061; try: sipsak -s sip:ping@127.0.0.1"
+	@echo "web admin: https://127.0.0.1:8443/ — user admin; the first start prints its password once below"
 	node dist/edgesipd.js --data-dir $(DATA_DIR) $(RUN_ARGS)
 
 test: test-unit test-deb

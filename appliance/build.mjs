@@ -4,6 +4,40 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
+/**
+ * The web admin's UI (appliance/web/ui/), bundled for browsers and embedded in the
+ * daemon as the module 'edgesip:web-assets' ({ 'app.js', 'app.css' }).
+ */
+async function buildWebAssets() {
+  const ui = await build({
+    entryPoints: { app: 'appliance/web/ui/main.ts', 'app-style': 'appliance/web/ui/styles.css' },
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    outdir: 'web',
+    logLevel: 'warning',
+  });
+  const text = (name) => {
+    const file = ui.outputFiles.find((f) => f.path.endsWith(name));
+    if (!file) throw new Error(`web UI build produced no ${name}`);
+    return file.text;
+  };
+  return { 'app.js': text('/app.js'), 'app.css': text('/app-style.css') };
+}
+
+const webAssets = await buildWebAssets();
+const webAssetsPlugin = {
+  name: 'edgesip-web-assets',
+  setup(b) {
+    b.onResolve({ filter: /^edgesip:web-assets$/ }, () => ({ path: 'web-assets', namespace: 'edgesip' }));
+    b.onLoad({ filter: /.*/, namespace: 'edgesip' }, () => ({ contents: `module.exports = ${JSON.stringify(webAssets)};`, loader: 'js' }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -13,7 +47,9 @@ const common = {
   logLevel: 'warning',
   // N-API addons resolve their .node files relative to their own package: keep them
   // out of the bundle and ship them beside it (see the Debian packaging).
-  external: ['node-pty', '@serialport/bindings-cpp'],
+  // playwright-core (browser tests only) loads its own files at run time.
+  external: ['node-pty', '@serialport/bindings-cpp', 'playwright-core'],
+  plugins: [webAssetsPlugin],
   // The bash completion script is printed by `edgesip completion`.
   loader: { '.bash': 'text' },
 };

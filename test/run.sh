@@ -10,6 +10,7 @@ bash test/setup.sh
 
 echo "== type-check (@types/node 18)"
 npx --no-install tsc -p tsconfig.json
+npx --no-install tsc -p appliance/web/ui/tsconfig.json
 
 echo "== layering"
 bash test/check-layers.sh

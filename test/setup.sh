@@ -9,7 +9,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need_apt=()
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
-for tool_pkg in sipp:sip-tester sipsak:sipsak openssl:openssl ip:iproute2 unshare:util-linux kamailio:kamailio svwar:sipvicious; do
+for tool_pkg in sipp:sip-tester sipsak:sipsak openssl:openssl ip:iproute2 unshare:util-linux kamailio:kamailio svwar:sipvicious chromium:chromium; do
   tool=${tool_pkg%%:*} pkg=${tool_pkg#*:}
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || need_apt+=("$pkg")
 done

@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { defaultConfig, defaultForward } from '../config/schema';
+import type { AdminAccountView, ServiceSettingsView } from '../control/backend';
 import { startControlServer, type ControlServer } from '../control/server';
 import { FakeBackend, memoryLogger, type LogEntry } from '../control/testing/fake-backend';
+import { adminPasswordProblem } from '../control/validate';
 import { cdrToCsv } from '../pbx/cdr/csv';
 import { repoRoot } from '../../test/helpers/paths';
+import { generatePassword, PASSWORD_ALPHABET, type TtyInput } from './commands/admin';
 import { displayWidth, renderTable } from './commands/common';
 import { runCli } from './run';
 
@@ -805,8 +808,16 @@ describe('edgesip CLI without a daemon', () => {
         ['language', 'en'],
         ['status'],
         ['status', '--json'],
+        ['admin', 'list'],
+        ['admin', 'add', 'ops', '--generate'],
+        ['admin', 'passwd', '--password-stdin'],
+        ['admin', 'remove', 'ops'],
+        ['admin', 'unlock', 'ops'],
+        ['cert', 'show', '--json'],
+        ['settings', 'show'],
+        ['settings', 'set', '--web-idle-timeout', '30'],
       ]) {
-        const r = await run(['--data-dir', dir, ...args]);
+        const r = await run(['--data-dir', dir, ...args], { stdin: 'a-password-123\n' });
         assert.equal(r.code, 3, args.join(' '));
         assert.equal(r.out, '');
         assert.equal(r.err, `edgesip: edgesipd is not running (no control socket at ${join(dir, 'control.sock')})\n`);
@@ -867,6 +878,7 @@ describe('edgesip status', () => {
         'SIP     listening udp 0.0.0.0:5060, tcp 0.0.0.0:5060, tls 0.0.0.0:5061; 12 of 15 extensions registered (14 contacts); 2 calls; trunks: 1 registered, 1 wrong credentials; 2 blocks',
         'System  load 0.12, CPU 41.0 °C, memory 212/926 MiB, disk 1.2/14.6 GiB (/), up 3d 4h',
         'TLS     self-signed, expires in 3620 days',
+        'Web     https://0.0.0.0:8443/',
         'needs attention:',
         '  - trunk backup failed to register (edgesip trunk status)',
         '',
@@ -920,6 +932,8 @@ describe('edgesip status', () => {
       const expired = await cli(['status']);
       assert.equal(expired.code, 1);
       assert.match(expired.out, /^SIP     listening nothing yet; .*trunks: none; 2 blocks$/m);
+      backend.status = { ...saved, web: { listening: [] } };
+      assert.match((await cli(['status'])).out, /^Web     off \(web\.port is 0\)$/m);
       assert.match(expired.out, /expired 3 days ago/);
       assert.match(expired.out, /- the TLS certificate has expired\n$/);
       assert.equal((await cli(['status', '--json'])).code, 1);
@@ -934,6 +948,7 @@ describe('edgesip status', () => {
     assert.match(zh.out, /^SIP   监听 udp 0\.0\.0\.0:5060, tcp 0\.0\.0\.0:5060, tls 0\.0\.0\.0:5061；15 个分机中 12 个已注册（14 个联系地址）；2 路通话；中继：已注册 1 个，账号或密码错误 1 个；2 个封禁$/m);
     assert.match(zh.out, /^系统  负载 0\.12，CPU 41\.0 °C，内存 212\/926 MiB，磁盘 1\.2\/14\.6 GiB（\/），已运行 3d 4h$/m);
     assert.match(zh.out, /^TLS   自签名证书，3620 天后到期$/m);
+    assert.match(zh.out, /^Web   https:\/\/0\.0\.0\.0:8443\/$/m);
     assert.match(zh.out, /需要处理：\n {2}- 中继 backup 注册失败/);
     assert.equal((await cli(['status', 'extra'])).code, 2);
     assert.equal((await cli(['status', '--bogus'])).code, 2);
@@ -968,7 +983,8 @@ describe('edgesip completion', () => {
         join(bin, 'edgesip'),
         `#!/bin/sh\n[ -e "${bin}/down" ] && { echo 'edgesipd is not running' >&2; exit 3; }\n` +
           `case "$*" in\n  *'ext list --json') echo '[{"number":"1001","forward":{"busy":"x"}},{"number":"1002"}]' ;;\n` +
-          `  *'trunk list --json') echo '[{"name":"itsp","callerId":{"fromUser":""}},{"name":"backup"}]' ;;\n  *) exit 1 ;;\nesac\n`,
+          `  *'trunk list --json') echo '[{"name":"itsp","callerId":{"fromUser":""}},{"name":"backup"}]' ;;\n` +
+          `  *'admin list --json') echo '[{"user":"admin","lockedUntil":null},{"user":"ops","lockedUntil":null}]' ;;\n  *) exit 1 ;;\nesac\n`,
       );
       chmodSync(join(bin, 'edgesip'), 0o755);
       const complete = (line: string, down = false): string => {
@@ -1003,6 +1019,23 @@ describe('edgesip completion', () => {
       assert.equal(complete('edgesip status --'), '[--json --help]');
       assert.equal(complete('edgesip ext set ', true), '[]');
       assert.equal(complete('edgesip did default ', true), '[none]');
+      assert.equal(complete('edgesip a'), '[admin acl]');
+      assert.equal(complete('edgesip admin '), '[list add passwd remove unlock help]');
+      assert.equal(complete('edgesip admin passwd '), '[admin ops]');
+      assert.equal(complete('edgesip admin remove o'), '[ops]');
+      assert.equal(complete('edgesip admin add x --'), '[--password-stdin --generate --help]');
+      assert.equal(complete('edgesip admin add '), '[]', 'a new name');
+      assert.equal(complete('edgesip admin list --'), '[--json --help]');
+      assert.equal(complete('edgesip ce'), '[cert]');
+      assert.equal(complete('edgesip cert '), '[show install help]');
+      assert.equal(complete('edgesip cert install --'), '[--cert --key --help]');
+      assert.equal(complete('edgesip cert show --'), '[--json --help]');
+      assert.equal(complete('edgesip settings '), '[show set help]');
+      assert.equal(complete('edgesip settings set --web-'), '[--web-port --web-redirect-port --web-tls-min --web-idle-timeout]');
+      assert.equal(complete('edgesip settings set --sip-tls-min '), '[1.2 1.3]');
+      assert.equal(complete('edgesip settings set --web-tls-min = 1'), '[1.2 1.3]');
+      assert.equal(complete('edgesip settings set --sip-port '), '[]');
+      assert.equal(complete('edgesip settings set --sip-port 5070 --j'), '[--json]');
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
@@ -1112,5 +1145,445 @@ describe('edgesip diag dns', () => {
     assert.equal(clean.code, 0);
     assert.match(clean.out, /\nAll resolvers agree: no DNS problem found\.\n/);
     backend.dnsReport = saved;
+  });
+});
+
+/** A terminal's stdin: the chunks typed, raw mode switches recorded. */
+function fakeTty(chunks: string[]): TtyInput & { modes: boolean[] } {
+  const stream = Readable.from(chunks) as unknown as TtyInput & { modes: boolean[] };
+  stream.modes = [];
+  stream.isTTY = true;
+  stream.setRawMode = (mode: boolean) => {
+    stream.modes.push(mode);
+    return stream;
+  };
+  return stream;
+}
+
+describe('edgesip CLI: web admins, the TLS certificate, service settings', () => {
+  let dir: string;
+  let backend: FakeBackend;
+  let server: ControlServer;
+  const logs: LogEntry[] = [];
+  const cli = (args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}) => run(['--data-dir', dir, ...args], options);
+  /** The CLI with a terminal as its standard input. */
+  const onTty = async (args: string[], tty: NodeJS.ReadableStream): Promise<Run> => {
+    let out = '';
+    let err = '';
+    const code = await runCli(['--data-dir', dir, ...args], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      stdin: tty,
+      env: EN,
+    });
+    return { code, out, err };
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edgesip-cli-admin-'));
+    backend = new FakeBackend();
+    server = await startControlServer({ socketPath: join(dir, 'control.sock'), backend, logger: memoryLogger(logs) });
+  });
+
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('admin list: a table, --json exactly the API body', async () => {
+    const r = await cli(['admin', 'list']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.equal(r.out, 'USER   CREATED                   PASSWORD CHANGED          LOCKED UNTIL\nadmin  2024-05-01T08:00:00.000Z  2024-05-01T08:00:00.000Z  -\n');
+    const j = await cli(['admin', 'list', '--json']);
+    assert.equal(j.code, 0);
+    assert.deepEqual(JSON.parse(j.out), backend.listAdmins());
+    assert.equal(j.out, `${JSON.stringify(backend.listAdmins())}\n`);
+  });
+
+  test('admin add: --password-stdin; already there; too weak names the field', async () => {
+    const r = await cli(['admin', 'add', 'ops', '--password-stdin'], { stdin: 'ops-secret-2024\nsecond line\n' });
+    assert.deepEqual(r, { code: 0, out: 'web admin ops added\n', err: '' });
+    assert.deepEqual(backend.lastAdminPassword, { user: 'ops', password: 'ops-secret-2024' });
+    assert.deepEqual(backend.listAdmins().map((a) => a.user), ['admin', 'ops']);
+
+    assert.deepEqual(await cli(['admin', 'add', 'ops', '--password-stdin'], { stdin: 'another-secret-1\n' }), { code: 1, out: '', err: 'edgesip: web admin ops already exists\n' });
+    const weak = await cli(['admin', 'add', 'auditor', '--password-stdin'], { stdin: 'short-pw\n' });
+    assert.deepEqual(weak, { code: 1, out: '', err: 'edgesip: refused: password: is too weak: it must have at least 10 characters\n' });
+    const same = await cli(['admin', 'add', 'auditor-one', '--password-stdin'], { stdin: 'Auditor-One\n' });
+    assert.deepEqual(same, { code: 1, out: '', err: 'edgesip: refused: password: is too weak: it must not be the user name\n' });
+    const badUser = await cli(['admin', 'add', 'Root', '--password-stdin'], { stdin: 'good-pass-12345\n' });
+    assert.equal(badUser.code, 1);
+    assert.match(badUser.err, /^edgesip: refused: USER: must be 1-32 lower-case letters/);
+    assert.equal(backend.admins.has('auditor'), false);
+  });
+
+  test('admin add --generate: a strong password, set and printed once', async () => {
+    const r = await cli(['admin', 'add', 'night', '--generate']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    const sent = backend.lastAdminPassword;
+    assert.equal(sent?.user, 'night');
+    const password = sent?.password as string;
+    assert.match(password, /^[A-HJ-NP-Za-km-z2-9]{5}(-[A-HJ-NP-Za-km-z2-9]{5}){3}$/);
+    assert.equal(r.out, `web admin night added\ngenerated password for night: ${password}\nstore it now in a safe place (a password manager): it is not shown again\n`);
+    assert.equal(r.out.split(password).length - 1, 1, 'printed once');
+
+    const again = await cli(['admin', 'passwd', 'night', '--generate']);
+    assert.equal(again.code, 0, again.err);
+    const next = backend.lastAdminPassword?.password as string;
+    assert.notEqual(next, password);
+    assert.match(again.out, new RegExp(`^password of web admin night changed\ngenerated password for night: ${next}\n`));
+    // The daemon's audit log never sees a password.
+    for (const secret of [password, next, 'ops-secret-2024']) assert.ok(!JSON.stringify(logs).includes(secret));
+  });
+
+  test('generatePassword: 20 characters of the unambiguous alphabet, in groups, accepted by the daemon rules', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const p = generatePassword();
+      const letters = p.replace(/-/g, '');
+      assert.equal(letters.length, 20);
+      assert.ok([...letters].every((c) => PASSWORD_ALPHABET.includes(c)), p);
+      assert.equal(adminPasswordProblem(p, 'admin'), undefined, p);
+      seen.add(p);
+    }
+    assert.equal(seen.size, 200);
+    for (const c of '0O1lIo') assert.ok(!PASSWORD_ALPHABET.includes(c), c);
+  });
+
+  test('admin passwd: USER defaults to admin; stdin; unknown user', async () => {
+    backend.admins.set('admin', { ...(backend.admins.get('admin') as AdminAccountView), lockedUntil: '2024-06-01T12:15:00.000Z' });
+    const locked = await cli(['admin', 'list']);
+    assert.match(locked.out, /^admin +2024-05-01T08:00:00\.000Z +2024-05-01T08:00:00\.000Z +2024-06-01T12:15:00\.000Z$/m);
+    const r = await cli(['admin', 'passwd', '--password-stdin'], { stdin: 'new-admin-pass-1\n' });
+    assert.deepEqual(r, { code: 0, out: 'password of web admin admin changed\n', err: '' });
+    assert.deepEqual(backend.lastAdminPassword, { user: 'admin', password: 'new-admin-pass-1' });
+    assert.equal(backend.admins.get('admin')?.lockedUntil, null, 'a new password lifts the lockout');
+    assert.deepEqual(await cli(['admin', 'passwd', 'bob', '--password-stdin'], { stdin: 'bobs-pass-12345\n' }), { code: 1, out: '', err: 'edgesip: no web admin bob\n' });
+    const weak = await cli(['admin', 'passwd', 'ops', '--password-stdin'], { stdin: 'aaaaaaaaaaaa\n' });
+    assert.deepEqual(weak, { code: 1, out: '', err: 'edgesip: refused: password: is too weak: it must not repeat a single character\n' });
+  });
+
+  test('admin passwd on a terminal: asked twice without echo', async () => {
+    const tty = fakeTty(['typed-pass-', '2024x\x7f\r', 'typed-pass-2024\r']);
+    const r = await onTty(['admin', 'passwd', 'ops'], tty);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'password of web admin ops changed\n');
+    assert.equal(r.err, 'new password for ops: \nrepeat the password: \n');
+    assert.deepEqual(backend.lastAdminPassword, { user: 'ops', password: 'typed-pass-2024' });
+    assert.deepEqual(tty.modes, [true, false], 'raw mode on while asking, off after');
+
+    // Both lines in one chunk, CR LF, an arrow key that is ignored.
+    const pasted = await onTty(['admin', 'passwd', 'ops'], fakeTty(['pasted-pass-\x1b[D77\r\npasted-pass-77\r']));
+    assert.equal(pasted.code, 0, pasted.err);
+    assert.equal(backend.lastAdminPassword?.password, 'pasted-pass-77');
+
+    const before = backend.lastAdminPassword;
+    const mismatch = await onTty(['admin', 'passwd', 'ops'], fakeTty(['first-pass-123\r', 'other-pass-123\r']));
+    assert.deepEqual(mismatch, { code: 1, out: '', err: 'new password for ops: \nrepeat the password: \nedgesip: the passwords do not match; nothing changed\n' });
+    const cancelled = await onTty(['admin', 'add', 'temp'], fakeTty(['half\x03']));
+    assert.deepEqual(cancelled, { code: 1, out: '', err: 'new password for temp: \nedgesip: cancelled; nothing changed\n' });
+    const ended = await onTty(['admin', 'add', 'temp'], fakeTty(['only-once-123\r']));
+    assert.equal(ended.code, 1);
+    assert.match(ended.err, /cancelled; nothing changed/);
+    assert.equal(backend.lastAdminPassword, before, 'nothing was sent');
+    assert.equal(backend.admins.has('temp'), false);
+    // No terminal and no option: say how to give the password.
+    const noTty = await cli(['admin', 'passwd']);
+    assert.equal(noTty.code, 2);
+    assert.match(noTty.err, /^edgesip: no terminal to ask the password on: use --password-stdin or --generate\nsee 'edgesip admin --help'\n$/);
+  });
+
+  test('admin unlock and remove; the last account stays', async () => {
+    backend.admins.set('ops', { ...(backend.admins.get('ops') as AdminAccountView), lockedUntil: '2024-06-01T12:15:00.000Z' });
+    assert.deepEqual(await cli(['admin', 'unlock', 'ops']), { code: 0, out: 'web admin ops unlocked\n', err: '' });
+    assert.equal(backend.admins.get('ops')?.lockedUntil, null);
+    assert.deepEqual(await cli(['admin', 'unlock', 'bob']), { code: 1, out: '', err: 'edgesip: no web admin bob\n' });
+    assert.deepEqual(await cli(['admin', 'remove', 'bob']), { code: 1, out: '', err: 'edgesip: no web admin bob\n' });
+
+    assert.deepEqual(await cli(['admin', 'remove', 'night']), { code: 0, out: 'web admin night removed; its web sessions have ended\n', err: '' });
+    assert.deepEqual(await cli(['admin', 'remove', 'admin']), { code: 0, out: 'web admin admin removed; its web sessions have ended\n', err: '' });
+    const last = await cli(['admin', 'remove', 'ops']);
+    assert.deepEqual(last, { code: 1, out: '', err: 'edgesip: refused: ops is the last admin account; add another one first\n' });
+    assert.deepEqual(backend.listAdmins().map((a) => a.user), ['ops']);
+    const zh = await cli(['admin', 'remove', 'ops'], { env: ZH });
+    assert.equal(zh.code, 1);
+    assert.match(zh.err, /^edgesip: 请求被拒绝：ops is the last admin account/);
+  });
+
+  test('admin usage errors exit 2; nothing reaches the daemon', async () => {
+    const before = backend.lastAdminPassword;
+    const cases: [string[], RegExp][] = [
+      [['admin'], /missing subcommand after "admin"/],
+      [['admin', 'rename'], /unknown subcommand: admin rename/],
+      [['admin', 'add'], /missing argument: USER/],
+      [['admin', 'add', 'a', 'b', '--generate'], /unexpected argument: b/],
+      [['admin', 'add', 'x1', '--generate', '--password-stdin'], /--password-stdin and --generate cannot be used together/],
+      [['admin', 'add', 'x1', '--password', 'secret-pass-1'], /unknown option: --password/],
+      [['admin', 'add', 'x1', '--password-stdin'], /no password on standard input/],
+      [['admin', 'passwd', 'a', 'b', '--generate'], /unexpected argument: b/],
+      [['admin', 'remove'], /missing argument: USER/],
+      [['admin', 'unlock'], /missing argument: USER/],
+      [['admin', 'list', 'x'], /unexpected argument: x/],
+      [['admin', 'list', '--generate'], /unknown option: --generate/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.equal(r.out, '', args.join(' '));
+      assert.match(r.err, expected, args.join(' '));
+      assert.match(r.err, /see 'edgesip admin --help'\n$/, args.join(' '));
+    }
+    assert.equal(backend.lastAdminPassword, before);
+    assert.equal(backend.admins.has('x1'), false);
+  });
+
+  test('cert show: the certificate in lines, --json the API body, a warning near expiry', async () => {
+    const r = await cli(['cert', 'show']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.equal(
+      r.out,
+      [
+        'Subject      CN=edgesip',
+        'Issuer       CN=edgesip',
+        'Names (SAN)  DNS:edgesip, DNS:edgesip.local, DNS:localhost, IP Address:127.0.0.1',
+        'Valid from   2024-05-01T10:00:00.000Z',
+        'Valid until  2034-04-29T10:00:00.000Z',
+        'Days left    3620',
+        'Self-signed  yes',
+        `SHA-256      ${backend.tls.fingerprint256}`,
+        'File         /var/lib/edgesip/tls/edgesip.crt',
+        '',
+      ].join('\n'),
+    );
+    const j = await cli(['cert', 'show', '--json']);
+    assert.equal(j.code, 0);
+    assert.deepEqual(JSON.parse(j.out), backend.getTls());
+
+    const saved = backend.tls;
+    try {
+      backend.tls = { ...saved, daysLeft: 12, expiryWarning: true, selfSigned: false };
+      const soon = await cli(['cert', 'show']);
+      assert.equal(soon.code, 0);
+      assert.match(soon.out, /^Self-signed  no$/m);
+      assert.match(soon.out, /\nwarning: the certificate expires in 12 days: install a new one \(edgesip cert install\)\n$/);
+      backend.tls = { ...saved, daysLeft: -3, expiryWarning: true };
+      assert.match((await cli(['cert', 'show'])).out, /\nwarning: the certificate expired 3 days ago: install a new one/);
+      const zh = await cli(['cert', 'show'], { env: ZH });
+      assert.match(zh.out, /^主题 {10}CN=edgesip\n颁发者 {8}CN=edgesip\n名称（SAN） {3}DNS:edgesip/);
+      assert.match(zh.out, /^自签名 {8}是$/m);
+      assert.match(zh.out, /\n警告：证书已过期 3 天，请安装新证书（edgesip cert install）\n$/);
+    } finally {
+      backend.tls = saved;
+    }
+  });
+
+  test('cert install: reads both files, sends the PEM text, prints the new certificate', async () => {
+    const certFile = join(dir, 'fullchain.pem');
+    const keyFile = join(dir, 'privkey.pem');
+    const certPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n';
+    const keyPem = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+    writeFileSync(certFile, certPem);
+    writeFileSync(keyFile, keyPem, { mode: 0o600 });
+    const r = await cli(['cert', 'install', '--cert', certFile, '--key', keyFile]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.deepEqual(backend.tlsInputs.at(-1), { cert: certPem, key: keyPem });
+    const lines = r.out.split('\n');
+    assert.equal(lines[0], 'certificate installed: SIP-TLS and the web admin now present it');
+    assert.equal(lines[1], 'Subject      CN=pbx.example.com');
+    assert.equal(lines[2], "Issuer       C=US, O=Let's Encrypt, CN=R11", 'one attribute per line in X.509 names, joined');
+    assert.match(r.out, /^Self-signed  no$/m);
+    assert.match(r.out, /^File         \/var\/lib\/edgesip\/tls\/installed\.crt$/m);
+    assert.match(r.out, /\nwarning: the certificate expires in 20 days/);
+    assert.deepEqual(JSON.parse((await cli(['cert', 'show', '--json'])).out), backend.installedTls);
+  });
+
+  test('cert install refusals name the option; unreadable files are usage errors naming them', async () => {
+    const certFile = join(dir, 'c.pem');
+    const keyFile = join(dir, 'k.pem');
+    const badKey = join(dir, 'other.key');
+    const der = join(dir, 'cert.der');
+    writeFileSync(certFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    writeFileSync(keyFile, '-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n');
+    writeFileSync(badKey, '-----BEGIN PRIVATE KEY-----\nMISMATCH\n-----END PRIVATE KEY-----\n');
+    writeFileSync(der, Buffer.from([0x30, 0x82, 0x01, 0x0a]));
+    const saved = backend.tls;
+    backend.tls = { ...saved };
+    try {
+      const mismatch = await cli(['cert', 'install', '--cert', certFile, '--key', badKey]);
+      assert.deepEqual(mismatch, { code: 1, out: '', err: 'edgesip: refused: --key: does not match the certificate\n' });
+      const notPem = await cli(['cert', 'install', '--cert', der, '--key', keyFile]);
+      assert.equal(notPem.code, 1);
+      assert.match(notPem.err, /^edgesip: refused: --cert: must be PEM text with a "BEGIN CERTIFICATE" block\n$/);
+      const keyAsCert = await cli(['cert', 'install', '--cert', certFile, '--key', certFile]);
+      assert.match(keyAsCert.err, /^edgesip: refused: --key: must be PEM text with a "BEGIN PRIVATE KEY" block\n$/);
+      assert.deepEqual(backend.tls, saved, 'nothing installed');
+
+      const big = join(dir, 'big.pem');
+      writeFileSync(big, 'x'.repeat(61 * 1024));
+      const cases: [string[], RegExp][] = [
+        [['cert', 'install', '--cert', join(dir, 'missing.pem'), '--key', keyFile], new RegExp(`cannot read --cert ${join(dir, 'missing.pem')}: no such file`)],
+        [['cert', 'install', '--cert', certFile, '--key', join(dir, 'nokey.pem')], new RegExp(`cannot read --key ${join(dir, 'nokey.pem')}: no such file`)],
+        [['cert', 'install', '--cert', dir, '--key', keyFile], new RegExp(`cannot read --cert ${dir}: is a directory`)],
+        [['cert', 'install', '--cert', big, '--key', keyFile], /cannot read --cert .*big\.pem: larger than 30 KiB: not a PEM file/],
+        [['cert', 'install', '--key', keyFile], /missing option --cert/],
+        [['cert', 'install', '--cert', certFile], /missing option --key/],
+        [['cert', 'install', '--cert', certFile, '--key'], /option --key needs a value/],
+        [['cert', 'install', certFile, keyFile], /unexpected argument: /],
+        [['cert', 'show', 'now'], /unexpected argument: now/],
+        [['cert', 'renew'], /unknown subcommand: cert renew/],
+        [['cert'], /missing subcommand after "cert"/],
+      ];
+      for (const [args, expected] of cases) {
+        const r = await cli(args);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+        assert.equal(r.out, '');
+        assert.match(r.err, expected, args.join(' '));
+        assert.match(r.err, /see 'edgesip cert --help'\n$/);
+      }
+      if (process.getuid?.() !== 0) {
+        const secret = join(dir, 'unreadable.pem');
+        writeFileSync(secret, 'x', { mode: 0o000 });
+        const denied = await cli(['cert', 'install', '--cert', certFile, '--key', secret]);
+        assert.equal(denied.code, 2);
+        assert.match(denied.err, /cannot read --key .*unreadable\.pem: permission denied/);
+      }
+      const zh = await cli(['cert', 'install', '--cert', join(dir, 'missing.pem'), '--key', keyFile], { env: ZH });
+      assert.equal(zh.code, 2);
+      assert.match(zh.err, /^edgesip: 无法读取 --cert .*missing\.pem：文件不存在\n参见 'edgesip cert --help'\n$/);
+    } finally {
+      backend.tls = saved;
+    }
+  });
+
+  test('settings show: aligned lines, --json the API body', async () => {
+    const r = await cli(['settings', 'show']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.equal(
+      r.out,
+      [
+        'SIP port (UDP, TCP)       5060',
+        'SIP-TLS port              5061',
+        'SIP-TLS minimum version   TLSv1.2',
+        'Web admin port (HTTPS)    8443',
+        'Web redirect port (HTTP)  none',
+        'Web TLS minimum version   TLSv1.2',
+        'Web idle timeout          15 min',
+        '',
+      ].join('\n'),
+    );
+    const j = await cli(['settings', 'show', '--json']);
+    assert.equal(j.code, 0);
+    assert.deepEqual(JSON.parse(j.out), { ...backend.settings, restartRequired: false });
+  });
+
+  test('settings set: TLS versions and the timeout at once, ports after a restart', async () => {
+    const r = await cli(['settings', 'set', '--sip-tls-min', '1.3', '--web-tls-min', 'TLSv1.3', '--web-idle-timeout', '30']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(backend.settingsInputs.at(-1), { sip: { tlsMinVersion: 'TLSv1.3' }, web: { tlsMinVersion: 'TLSv1.3', idleTimeoutMinutes: 30 } });
+    assert.match(r.out, /^settings saved\n/);
+    assert.match(r.out, /^SIP-TLS minimum version   TLSv1\.3$/m);
+    assert.match(r.out, /^Web idle timeout          30 min\n$/m);
+    assert.doesNotMatch(r.out, /restart/);
+
+    const ports = await cli(['settings', 'set', '--web-port', '0', '--web-redirect-port=80', '--sip-port', '5070']);
+    assert.equal(ports.code, 0, ports.err);
+    assert.deepEqual(backend.settingsInputs.at(-1), { sip: { port: 5070 }, web: { port: 0, httpRedirectPort: 80 } });
+    assert.match(ports.out, /^SIP port \(UDP, TCP\) {7}5070$/m);
+    assert.match(ports.out, /^Web admin port \(HTTPS\) {4}off \(web admin disabled\)$/m);
+    assert.match(ports.out, /^Web redirect port \(HTTP\) {2}80$/m);
+    assert.match(ports.out, /\nthe new ports take effect after: systemctl restart edgesipd\n$/);
+
+    const json = await cli(['settings', 'set', '--web-port', '8443', '--json']);
+    assert.equal(json.code, 0);
+    const view = JSON.parse(json.out) as ServiceSettingsView;
+    assert.equal(view.restartRequired, true, 'sip.port and the redirect port still differ from the ones in use');
+    assert.equal(view.web.port, 8443);
+    const zh = await cli(['settings', 'show'], { env: ZH });
+    assert.match(zh.out, /^SIP 端口（UDP、TCP） {3}5070$/m);
+    assert.match(zh.out, /^Web 空闲超时 {11}30 分钟$/m);
+    assert.match(zh.out, /\n新端口在以下命令执行后生效：systemctl restart edgesipd\n$/);
+    assert.equal((await cli(['settings', 'set', '--sip-port', '5060', '--web-redirect-port', '0'])).code, 0);
+    assert.doesNotMatch((await cli(['settings', 'show'])).out, /restart/);
+  });
+
+  test('settings refusals name the option; usage errors exit 2', async () => {
+    const seen = backend.settingsInputs.length;
+    const refusals: [string[], string][] = [
+      [['--sip-port', '70000'], 'refused: --sip-port: must be an integer from 1 to 65535'],
+      [['--sip-tls-port', '0'], 'refused: --sip-tls-port: must be an integer from 1 to 65535'],
+      [['--web-redirect-port=-1'], 'refused: --web-redirect-port: must be an integer from 0 to 65535'],
+      [['--web-idle-timeout', '0'], 'refused: --web-idle-timeout: must be an integer from 1 to 1440'],
+      [['--web-idle-timeout', '1441'], 'refused: --web-idle-timeout: must be an integer from 1 to 1440'],
+      [['--sip-tls-port', '5060'], 'refused: --sip-tls-port: must differ from sip.port'],
+    ];
+    for (const [args, message] of refusals) {
+      assert.deepEqual(await cli(['settings', 'set', ...args]), { code: 1, out: '', err: `edgesip: ${message}\n` }, args.join(' '));
+    }
+    assert.equal(backend.settingsInputs.length, seen + 1, 'only the last reached the backend (a conflict it found)');
+    const usage: [string[], RegExp][] = [
+      [['settings', 'set'], /nothing to change: give at least one option/],
+      [['settings', 'set', '--json'], /nothing to change/],
+      [['settings', 'set', '--sip-tls-min', '1.1'], /option --sip-tls-min must be one of 1\.2\|1\.3, not "1\.1"/],
+      [['settings', 'set', '--web-tls-min', 'ssl3'], /option --web-tls-min must be one of 1\.2\|1\.3, not "ssl3"/],
+      [['settings', 'set', '--sip-port', 'sip'], /option --sip-port needs a whole number, not "sip"/],
+      [['settings', 'set', '--web-idle-timeout', '1.5'], /option --web-idle-timeout needs a whole number/],
+      [['settings', 'set', '--web-port'], /option --web-port needs a value/],
+      [['settings', 'set', '--http-port', '80'], /unknown option: --http-port/],
+      [['settings', 'set', '5060'], /unexpected argument: 5060/],
+      [['settings', 'show', '--sip-port', '1'], /unknown option: --sip-port/],
+      [['settings', 'reset'], /unknown subcommand: settings reset/],
+      [['settings'], /missing subcommand after "settings"/],
+    ];
+    for (const [args, expected] of usage) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.equal(r.out, '');
+      assert.match(r.err, expected, args.join(' '));
+      assert.match(r.err, /see 'edgesip settings --help'\n$/);
+    }
+    assert.equal(backend.settingsInputs.length, seen + 1);
+    const zh = await cli(['settings', 'set', '--sip-port', '70000'], { env: ZH });
+    assert.deepEqual(zh, { code: 1, out: '', err: 'edgesip: 请求被拒绝：--sip-port：must be an integer from 1 to 65535\n' });
+  });
+
+  test('messages in Simplified Chinese', async () => {
+    const list = await cli(['admin', 'list'], { env: ZH });
+    assert.equal(list.code, 0);
+    assert.match(list.out, /^用户 +创建时间 +密码修改时间 +锁定至\nops +/);
+    const add = await cli(['admin', 'add', 'zhang', '--generate'], { env: ZH });
+    assert.equal(add.code, 0, add.err);
+    const password = backend.lastAdminPassword?.password as string;
+    assert.equal(add.out, `已添加 Web 管理账号 zhang\n为 zhang 生成的密码：${password}\n请立即妥善保存（例如存入密码管理器）：该密码不会再次显示\n`);
+    assert.deepEqual(await cli(['admin', 'unlock', 'li'], { env: ZH }), { code: 1, out: '', err: 'edgesip: Web 管理账号 li 不存在\n' });
+    assert.deepEqual(await cli(['admin', 'add', 'zhang', '--generate'], { env: ZH }), { code: 1, out: '', err: 'edgesip: Web 管理账号 zhang 已存在\n' });
+    const noTty = await cli(['admin', 'passwd', 'zhang'], { env: ZH });
+    assert.equal(noTty.err, "edgesip: 没有可输入密码的终端：请使用 --password-stdin 或 --generate\n参见 'edgesip admin --help'\n");
+    assert.deepEqual(await cli(['admin', 'remove', 'zhang'], { env: ZH }), { code: 0, out: '已删除 Web 管理账号 zhang，其 Web 会话已结束\n', err: '' });
+    const set = await cli(['settings', 'set', '--web-idle-timeout', '20'], { env: ZH });
+    assert.match(set.out, /^设置已保存\n/);
+  });
+
+  test('--help of the groups, in both languages; the main usage lists them', async () => {
+    for (const args of [['admin', '--help'], ['admin', 'help'], ['admin', 'passwd', '--help'], ['cert', '-h'], ['cert', 'install', '--help'], ['settings', '--help'], ['settings', 'set', '--help']]) {
+      const r = await cli(args);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.equal(r.err, '');
+      assert.match(r.out, new RegExp(`^usage: edgesip ${args[0]} <subcommand>`), args.join(' '));
+      const zh = await cli(args, { env: ZH });
+      assert.match(zh.out, new RegExp(`^用法：edgesip ${args[0]} <子命令>`), args.join(' '));
+    }
+    assert.match((await cli(['admin', '--help'])).out, /admin passwd \[USER\] \[--password-stdin \| --generate\] +USER defaults to admin/);
+    assert.match((await cli(['cert', '--help'])).out, /cert install --cert FILE --key FILE/);
+    assert.match((await cli(['settings', '--help'])).out, /--web-port N +HTTPS port of the web admin \(default 8443; 0 = web admin off\)/);
+    const usage = (await run(['--help'])).out;
+    assert.match(usage, /\n {2}admin list\|add\|passwd\|remove\|unlock {2}manage the web admin accounts\n/);
+    assert.match(usage, /\n {2}cert show\|install +show or install the TLS certificate\n/);
+    assert.match(usage, /\n {2}settings show\|set +ports, TLS versions and the web admin idle timeout\n/);
+    assert.match((await run(['--help'], { env: ZH })).out, /\n {2}settings show\|set +端口、TLS 版本和 Web 管理界面的空闲超时\n/);
   });
 });

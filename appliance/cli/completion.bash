@@ -1,11 +1,11 @@
 # bash completion for edgesip, the EdgeSIP admin command line.
 # The Debian package installs it as /usr/share/bash-completion/completions/edgesip;
 # elsewhere: edgesip completion > /etc/bash_completion.d/edgesip
-# Extension, trunk, rule and DID names come from the running daemon (edgesip ... list
+# Extension, trunk, rule, DID and admin names come from the running daemon (edgesip ... list
 # --json); when it does not answer (not running, not root) they are simply not offered.
 
 # Options that take a value (the word after them is no positional).
-_edgesip_value_options='--data-dir --password --name --max-contacts --allow --forward-always --forward-busy --forward-noanswer --forward-unavailable --noanswer-timeout --permission --type --domain --proxy --transport --username --auth-username --realm --expires --peer --uri-params --from-user --from-display --pai --from-template --to-template --pai-template --pattern --strip --prefix --trunk --class --position --extension --since --until --limit --output'
+_edgesip_value_options='--data-dir --password --name --max-contacts --allow --forward-always --forward-busy --forward-noanswer --forward-unavailable --noanswer-timeout --permission --type --domain --proxy --transport --username --auth-username --realm --expires --peer --uri-params --from-user --from-display --pai --from-template --to-template --pai-template --pattern --strip --prefix --trunk --class --position --extension --since --until --limit --output --cert --key --sip-port --sip-tls-port --sip-tls-min --web-port --web-redirect-port --web-tls-min --web-idle-timeout'
 
 # _edgesip_names GROUP KEY: the values of "KEY" in `edgesip GROUP list --json`.
 _edgesip_names() {
@@ -67,7 +67,8 @@ _edgesip() {
     # Values of options.
     case $prev in
         --data-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
-        --output) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+        --output | --cert | --key) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+        --sip-tls-min | --web-tls-min) _edgesip_reply '1.2 1.3' "$cur"; return 0 ;;
         --permission) _edgesip_reply 'internal national local international' "$cur"; return 0 ;;
         --class) _edgesip_reply 'internal local national international emergency' "$cur"; return 0 ;;
         --type) _edgesip_reply 'register ip' "$cur"; return 0 ;;
@@ -80,7 +81,7 @@ _edgesip() {
         *" $prev "*) return 0 ;;
     esac
 
-    local commands='version config ext trunk route did language reg acl blocks calls cdr diag status completion help'
+    local commands='version config ext trunk route did language admin cert settings reg acl blocks calls cdr diag status completion help'
     if [ -z "$cmd" ]; then
         case $cur in
             -*) _edgesip_reply '--data-dir --help --version' "$cur" ;;
@@ -102,6 +103,9 @@ _edgesip() {
         cdr) subs='list export' ;;
         calls) subs='list' ;;
         diag) subs='dns' ;;
+        admin) subs='list add passwd remove unlock' ;;
+        cert) subs='show install' ;;
+        settings) subs='show set' ;;
         language)
             _edgesip_reply 'en zh-CN --json --help' "$cur"
             return 0
@@ -126,7 +130,10 @@ _edgesip() {
     local trunk_options='--type --domain --proxy --transport --username --auth-username --realm --password --password-stdin --expires --peer --uri-params --from-user --from-display --pai --from-template --to-template --pai-template --enable --disable'
     local options=''
     case "$cmd $sub" in
-        'config check' | *' list' | 'trunk status' | 'route test' | 'reg ping' | 'diag dns') options='--json' ;;
+        'config check' | *' list' | 'trunk status' | 'route test' | 'reg ping' | 'diag dns' | 'cert show' | 'settings show') options='--json' ;;
+        'admin add' | 'admin passwd') options='--password-stdin --generate' ;;
+        'cert install') options='--cert --key' ;;
+        'settings set') options='--sip-port --sip-tls-port --sip-tls-min --web-port --web-redirect-port --web-tls-min --web-idle-timeout --json' ;;
         'ext add') options="$ext_options --disabled" ;;
         'ext set') options="$ext_options --allow-any --enable --disable" ;;
         'trunk add') options=$trunk_options ;;
@@ -151,6 +158,7 @@ _edgesip() {
         'did default') _edgesip_reply "none
 $(_edgesip_names ext number)" "$cur" ;;
         'acl add' | 'acl remove') _edgesip_reply 'white black' "$cur" ;;
+        'admin passwd' | 'admin remove' | 'admin unlock') _edgesip_reply "$(_edgesip_names admin user)" "$cur" ;;
     esac
     return 0
 }

@@ -8,42 +8,48 @@ const MESSAGES = {
   usage: {
     en: `usage: edgesip [--data-dir DIR] <command> [options]
 commands:
-  version                           print the version
-  config check                      validate DIR/config.json
-  ext list|add|set|remove           manage extensions (edgesip ext --help)
-  trunk list|add|set|remove|status  manage SIP trunks to providers
-  route list|add|remove|move|test   manage the dial plan (outgoing calls)
-  did list|add|remove|default       route incoming trunk calls to extensions
-  language [en|zh-CN]               show or set the language setting
-  reg list                          show current registrations
-  acl list|add|remove               manage the IP white and black lists
-  blocks list|remove                show or lift automatic blocks
-  calls                             show the calls in progress
-  cdr list|export                   show or export call detail records
-  status [--json]                   SIP, system and TLS health (exit 1: needs attention)
-  completion                        print the bash completion script
-  diag dns [NAME...]                check DNS: the system resolver against public ones
-  help                              this text
+  version                              print the version
+  config check                         validate DIR/config.json
+  ext list|add|set|remove              manage extensions (edgesip ext --help)
+  trunk list|add|set|remove|status     manage SIP trunks to providers
+  route list|add|remove|move|test      manage the dial plan (outgoing calls)
+  did list|add|remove|default          route incoming trunk calls to extensions
+  language [en|zh-CN]                  show or set the language setting
+  admin list|add|passwd|remove|unlock  manage the web admin accounts
+  cert show|install                    show or install the TLS certificate
+  settings show|set                    ports, TLS versions and the web admin idle timeout
+  reg list                             show current registrations
+  acl list|add|remove                  manage the IP white and black lists
+  blocks list|remove                   show or lift automatic blocks
+  calls                                show the calls in progress
+  cdr list|export                      show or export call detail records
+  status [--json]                      SIP, system and TLS health (exit 1: needs attention)
+  completion                           print the bash completion script
+  diag dns [NAME...]                   check DNS: the system resolver against public ones
+  help                                 this text
 DIR defaults to /var/lib/edgesip; the running daemon is reached on DIR/control.sock.
 exit codes: 0 ok, 1 refused by the daemon, 2 usage error, 3 daemon not running`,
     'zh-CN': `用法：edgesip [--data-dir DIR] <命令> [选项]
 命令：
-  version                           显示版本
-  config check                      校验 DIR/config.json
-  ext list|add|set|remove           管理分机（edgesip ext --help）
-  trunk list|add|set|remove|status  管理连接运营商的 SIP 中继
-  route list|add|remove|move|test   管理拨号规则（呼出）
-  did list|add|remove|default       将中继呼入的号码路由到分机
-  language [en|zh-CN]               查看或设置语言
-  reg list                          查看当前注册
-  acl list|add|remove               管理 IP 白名单和黑名单
-  blocks list|remove                查看或解除自动封禁
-  calls                             查看进行中的通话
-  cdr list|export                   查看或导出通话记录
-  status [--json]                   SIP、系统和 TLS 运行状况（退出码 1：需要处理）
-  completion                        输出 bash 自动补全脚本
-  diag dns [域名...]                检查 DNS：系统解析器与公共解析器的结果是否一致
-  help                              显示本帮助
+  version                              显示版本
+  config check                         校验 DIR/config.json
+  ext list|add|set|remove              管理分机（edgesip ext --help）
+  trunk list|add|set|remove|status     管理连接运营商的 SIP 中继
+  route list|add|remove|move|test      管理拨号规则（呼出）
+  did list|add|remove|default          将中继呼入的号码路由到分机
+  language [en|zh-CN]                  查看或设置语言
+  admin list|add|passwd|remove|unlock  管理 Web 管理账号
+  cert show|install                    查看或安装 TLS 证书
+  settings show|set                    端口、TLS 版本和 Web 管理界面的空闲超时
+  reg list                             查看当前注册
+  acl list|add|remove                  管理 IP 白名单和黑名单
+  blocks list|remove                   查看或解除自动封禁
+  calls                                查看进行中的通话
+  cdr list|export                      查看或导出通话记录
+  status [--json]                      SIP、系统和 TLS 运行状况（退出码 1：需要处理）
+  completion                           输出 bash 自动补全脚本
+  diag dns [域名...]                   检查 DNS：系统解析器与公共解析器的结果是否一致
+  help                                 显示本帮助
 DIR 默认为 /var/lib/edgesip；通过 DIR/control.sock 连接运行中的守护进程。
 退出码：0 成功，1 守护进程拒绝，2 用法错误，3 守护进程未运行`,
   },
@@ -275,6 +281,148 @@ example: edgesip diag dns sip.example.net`,
     en: 'nothing to check: give a NAME, or add a trunk (its domain is checked)',
     'zh-CN': '没有可检查的域名：请指定域名，或添加中继（将检查其域名）',
   },
+  adminUsage: {
+    en: `usage: edgesip admin <subcommand>
+  admin list [--json]
+  admin add USER [--password-stdin | --generate]
+  admin passwd [USER] [--password-stdin | --generate]     USER defaults to admin
+  admin remove USER
+  admin unlock USER
+Accounts of the web admin (HTTPS). USER: 1-32 lower-case letters, digits, dots, dashes
+or underscores, starting with a letter or underscore.
+The password is asked twice on a terminal (not shown); --password-stdin reads one line
+from standard input; --generate makes a strong random one and prints it once.
+Passwords need at least 10 characters and must differ from the user name.
+passwd also lifts a login lockout; unlock lifts it without changing the password.
+The last account cannot be removed.
+example: edgesip admin passwd --generate`,
+    'zh-CN': `用法：edgesip admin <子命令>
+  admin list [--json]
+  admin add 用户 [--password-stdin | --generate]
+  admin passwd [用户] [--password-stdin | --generate]     用户默认为 admin
+  admin remove 用户
+  admin unlock 用户
+Web 管理界面（HTTPS）的账号。用户名：1-32 个小写字母、数字、点、短横线或下划线，以字母
+或下划线开头。
+在终端上会询问两次密码（不回显）；--password-stdin 从标准输入读取一行；--generate
+生成一个高强度随机密码并只显示一次。
+密码至少 10 个字符，且不能与用户名相同。
+passwd 同时解除登录锁定；unlock 只解除锁定，不修改密码。最后一个账号不能删除。
+示例：edgesip admin passwd --generate`,
+  },
+  certUsage: {
+    en: `usage: edgesip cert <subcommand>
+  cert show [--json]
+  cert install --cert FILE --key FILE
+The certificate SIP-TLS and the web admin present. show: subject, issuer, names (SAN),
+validity, days left, self-signed or not, SHA-256 fingerprint, file.
+install: FILE are PEM files read by edgesip (the certificate, its chain may follow it;
+the private key, not encrypted). edgesipd checks that they fit together and have not
+expired, stores them and serves them at once; no restart is needed.
+example: edgesip cert install --cert fullchain.pem --key privkey.pem`,
+    'zh-CN': `用法：edgesip cert <子命令>
+  cert show [--json]
+  cert install --cert 文件 --key 文件
+SIP-TLS 和 Web 管理界面使用的证书。show：主题、颁发者、名称（SAN）、有效期、剩余天数、
+是否自签名、SHA-256 指纹、文件。
+install：文件为 PEM 格式，由 edgesip 读取（证书，其后可跟证书链；未加密的私钥）。
+edgesipd 检查二者是否匹配、是否过期，保存后立即启用，无需重启。
+示例：edgesip cert install --cert fullchain.pem --key privkey.pem`,
+  },
+  settingsUsage: {
+    en: `usage: edgesip settings <subcommand>
+  settings show [--json]
+  settings set [--json] [OPTIONS]        at least one option
+OPTIONS:
+  --sip-port N                SIP port, UDP and TCP (default 5060)
+  --sip-tls-port N            SIP-TLS port (default 5061)
+  --sip-tls-min 1.2|1.3       lowest TLS version SIP-TLS accepts
+  --web-port N                HTTPS port of the web admin (default 8443; 0 = web admin off)
+  --web-redirect-port N       plain-HTTP port that redirects to HTTPS (0 = none)
+  --web-tls-min 1.2|1.3       lowest TLS version the web admin accepts
+  --web-idle-timeout MINUTES  web sessions unused this long end, 1-1440
+TLS versions and the idle timeout apply at once; ports when edgesipd restarts
+(systemctl restart edgesipd).
+example: edgesip settings set --web-port 443 --web-redirect-port 80`,
+    'zh-CN': `用法：edgesip settings <子命令>
+  settings show [--json]
+  settings set [--json] [选项]           至少一个选项
+选项：
+  --sip-port N                SIP 端口，UDP 和 TCP（默认 5060）
+  --sip-tls-port N            SIP-TLS 端口（默认 5061）
+  --sip-tls-min 1.2|1.3       SIP-TLS 接受的最低 TLS 版本
+  --web-port N                Web 管理界面的 HTTPS 端口（默认 8443；0 表示关闭 Web 管理界面）
+  --web-redirect-port N       跳转到 HTTPS 的 HTTP 端口（0 表示不使用）
+  --web-tls-min 1.2|1.3       Web 管理界面接受的最低 TLS 版本
+  --web-idle-timeout 分钟     Web 会话闲置超过该时间后结束，1-1440
+TLS 版本和空闲超时立即生效；端口在 edgesipd 重启后生效（systemctl restart edgesipd）。
+示例：edgesip settings set --web-port 443 --web-redirect-port 80`,
+  },
+  adminAdded: { en: 'web admin {user} added', 'zh-CN': '已添加 Web 管理账号 {user}' },
+  adminPasswordSet: { en: 'password of web admin {user} changed', 'zh-CN': '已修改 Web 管理账号 {user} 的密码' },
+  adminRemoved: { en: 'web admin {user} removed; its web sessions have ended', 'zh-CN': '已删除 Web 管理账号 {user}，其 Web 会话已结束' },
+  adminUnlocked: { en: 'web admin {user} unlocked', 'zh-CN': '已解除 Web 管理账号 {user} 的登录锁定' },
+  adminNotFound: { en: 'no web admin {user}', 'zh-CN': 'Web 管理账号 {user} 不存在' },
+  adminExists: { en: 'web admin {user} already exists', 'zh-CN': 'Web 管理账号 {user} 已存在' },
+  noAdmins: { en: 'no web admin accounts', 'zh-CN': '没有 Web 管理账号' },
+  adminGenerated: { en: 'generated password for {user}: {password}', 'zh-CN': '为 {user} 生成的密码：{password}' },
+  adminStoreIt: {
+    en: 'store it now in a safe place (a password manager): it is not shown again',
+    'zh-CN': '请立即妥善保存（例如存入密码管理器）：该密码不会再次显示',
+  },
+  adminPasswordPrompt: { en: 'new password for {user}: ', 'zh-CN': '{user} 的新密码：' },
+  adminPasswordAgain: { en: 'repeat the password: ', 'zh-CN': '再次输入密码：' },
+  adminPasswordMismatch: { en: 'the passwords do not match; nothing changed', 'zh-CN': '两次输入的密码不一致，未做任何修改' },
+  adminPasswordCancelled: { en: 'cancelled; nothing changed', 'zh-CN': '已取消，未做任何修改' },
+  adminMissingPassword: {
+    en: 'no terminal to ask the password on: use --password-stdin or --generate',
+    'zh-CN': '没有可输入密码的终端：请使用 --password-stdin 或 --generate',
+  },
+  colUser: { en: 'USER', 'zh-CN': '用户' },
+  colCreated: { en: 'CREATED', 'zh-CN': '创建时间' },
+  colPasswordChanged: { en: 'PASSWORD CHANGED', 'zh-CN': '密码修改时间' },
+  colLockedUntil: { en: 'LOCKED UNTIL', 'zh-CN': '锁定至' },
+  certSubject: { en: 'Subject', 'zh-CN': '主题' },
+  certIssuer: { en: 'Issuer', 'zh-CN': '颁发者' },
+  certSan: { en: 'Names (SAN)', 'zh-CN': '名称（SAN）' },
+  certNotBefore: { en: 'Valid from', 'zh-CN': '生效时间' },
+  certNotAfter: { en: 'Valid until', 'zh-CN': '到期时间' },
+  certDaysLeft: { en: 'Days left', 'zh-CN': '剩余天数' },
+  certSelfSigned: { en: 'Self-signed', 'zh-CN': '自签名' },
+  certFingerprint: { en: 'SHA-256', 'zh-CN': 'SHA-256 指纹' },
+  certFile: { en: 'File', 'zh-CN': '文件' },
+  certExpiringWarning: {
+    en: 'warning: the certificate expires in {days} days: install a new one (edgesip cert install)',
+    'zh-CN': '警告：证书将在 {days} 天后到期，请安装新证书（edgesip cert install）',
+  },
+  certExpiredWarning: {
+    en: 'warning: the certificate expired {days} days ago: install a new one (edgesip cert install)',
+    'zh-CN': '警告：证书已过期 {days} 天，请安装新证书（edgesip cert install）',
+  },
+  certInstalled: {
+    en: 'certificate installed: SIP-TLS and the web admin now present it',
+    'zh-CN': '证书已安装：SIP-TLS 和 Web 管理界面现已使用该证书',
+  },
+  cannotRead: { en: 'cannot read {flag} {file}: {detail}', 'zh-CN': '无法读取 {flag} {file}：{detail}' },
+  'fileError.ENOENT': { en: 'no such file', 'zh-CN': '文件不存在' },
+  'fileError.EACCES': { en: 'permission denied', 'zh-CN': '没有权限' },
+  'fileError.EISDIR': { en: 'is a directory', 'zh-CN': '是一个目录' },
+  'fileError.notFile': { en: 'not a regular file', 'zh-CN': '不是普通文件' },
+  'fileError.tooLarge': { en: 'larger than {max} KiB: not a PEM file', 'zh-CN': '超过 {max} KiB，不是 PEM 文件' },
+  settingSipPort: { en: 'SIP port (UDP, TCP)', 'zh-CN': 'SIP 端口（UDP、TCP）' },
+  settingSipTlsPort: { en: 'SIP-TLS port', 'zh-CN': 'SIP-TLS 端口' },
+  settingSipTlsMin: { en: 'SIP-TLS minimum version', 'zh-CN': 'SIP-TLS 最低版本' },
+  settingWebPort: { en: 'Web admin port (HTTPS)', 'zh-CN': 'Web 管理端口（HTTPS）' },
+  settingWebRedirectPort: { en: 'Web redirect port (HTTP)', 'zh-CN': 'Web 跳转端口（HTTP）' },
+  settingWebTlsMin: { en: 'Web TLS minimum version', 'zh-CN': 'Web TLS 最低版本' },
+  settingWebIdle: { en: 'Web idle timeout', 'zh-CN': 'Web 空闲超时' },
+  settingOff: { en: 'off (web admin disabled)', 'zh-CN': '关闭（不提供 Web 管理界面）' },
+  settingMinutes: { en: '{minutes} min', 'zh-CN': '{minutes} 分钟' },
+  settingsSaved: { en: 'settings saved', 'zh-CN': '设置已保存' },
+  settingsRestart: {
+    en: 'the new ports take effect after: systemctl restart edgesipd',
+    'zh-CN': '新端口在以下命令执行后生效：systemctl restart edgesipd',
+  },
   colVerdict: { en: 'VERDICT', 'zh-CN': '结论' },
   systemResolverColumn: { en: 'SYSTEM', 'zh-CN': '系统' },
   systemResolver: { en: 'the system resolver', 'zh-CN': '系统解析器' },
@@ -420,6 +568,8 @@ list 显示最近的 N 条通话（默认 50，最多 100000）；export 将所�
     'zh-CN': '监听 {listening}；{extensions} 个分机中 {registered} 个已注册（{contacts} 个联系地址）；{calls} 路通话；中继：{trunks}；{blocks} 个封禁',
   },
   statusNotListening: { en: 'nothing yet', 'zh-CN': '尚未监听' },
+  statusWeb: { en: 'Web', 'zh-CN': 'Web' },
+  statusWebOff: { en: 'off (web.port is 0)', 'zh-CN': '已关闭（web.port 为 0）' },
   statusTrunkCount: { en: '{count} {state}', 'zh-CN': '{state} {count} 个' },
   statusLoad: { en: 'load {load}', 'zh-CN': '负载 {load}' },
   statusTemperature: { en: 'CPU {temp} °C', 'zh-CN': 'CPU {temp} °C' },

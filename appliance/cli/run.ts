@@ -8,11 +8,13 @@
  */
 import { VERSION } from '../version';
 import { aclCommand } from './commands/acl';
+import { adminCommand } from './commands/admin';
 import { blocksCommand } from './commands/blocks';
 import { callsCommand } from './commands/calls';
 import { completionCommand } from './commands/completion';
 import { statusCommand } from './commands/status';
 import { cdrCommand } from './commands/cdr';
+import { certCommand } from './commands/cert';
 import { CommandFailure, DEFAULT_DATA_DIR, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError, type CliContext, type CliIo } from './commands/common';
 import { configCommand } from './commands/config';
 import { diagCommand } from './commands/diag';
@@ -21,6 +23,7 @@ import { extCommand } from './commands/ext';
 import { languageCommand } from './commands/language';
 import { regCommand } from './commands/reg';
 import { routeCommand } from './commands/route';
+import { settingsCommand } from './commands/settings';
 import { trunkCommand } from './commands/trunk';
 import { langFromEnv, message, type MessageKey } from './messages';
 
@@ -32,6 +35,9 @@ const GROUPS: Record<string, (args: string[], ctx: CliContext) => Promise<number
   route: routeCommand,
   did: didCommand,
   language: languageCommand,
+  admin: adminCommand,
+  cert: certCommand,
+  settings: settingsCommand,
   reg: regCommand,
   acl: aclCommand,
   blocks: blocksCommand,

@@ -45,15 +45,15 @@ function withExtension(number: string, forward: Record<string, unknown> = {}): R
   return c;
 }
 
-test('version 5 with forwarding off and the calls defaults', () => {
+test('version 6 with forwarding off and the calls defaults', () => {
   const c = defaultConfig();
-  assert.equal(c.version, 5);
+  assert.equal(c.version, 6);
   assert.deepEqual(c.calls, { maxForwardHops: 5, maxRingSeconds: 120, cdrRetentionDays: 90 });
   assert.deepEqual(defaultForward(), { always: '', busy: '', noAnswer: '', unavailable: '', noAnswerSeconds: 20 });
   assert.deepEqual(validateConfig(withExtension('101')), []);
   const old = defaultConfig() as unknown as Record<string, any>;
-  old.version = 4;
-  assert.deepEqual(validateConfig(old), [{ path: 'version', reason: 'must be 5 (files of versions 1 to 4 are migrated when loaded)' }]);
+  old.version = 5;
+  assert.deepEqual(validateConfig(old), [{ path: 'version', reason: 'must be 6 (files of versions 1 to 5 are migrated when loaded)' }]);
 });
 
 test('forward targets: off, an extension number or a dialled number', () => {
@@ -356,4 +356,18 @@ test('diagnostics.publicResolvers: 1-4 IP addresses, each with an optional port'
   );
   const { diagnostics: _d, ...missing } = defaultConfig();
   assert.deepEqual(validateConfig(missing), [{ path: 'diagnostics', reason: 'missing' }]);
+});
+
+test('web: ports in range and apart from the SIP ports, TLS versions, idle timeout', () => {
+  const c = defaultConfig() as unknown as Record<string, any>;
+  assert.deepEqual(c.web, { port: 8443, httpRedirectPort: 0, tlsMinVersion: 'TLSv1.2', idleTimeoutMinutes: 15 });
+  const bad = (web: Record<string, unknown>) => validateConfig({ ...c, web: { ...c.web, ...web } });
+  assert.deepEqual(bad({ port: 0 }), [], '0 turns the web admin off');
+  assert.deepEqual(bad({ port: 5061 }), [{ path: 'web.port', reason: 'must differ from sip.tlsPort (5061)' }]);
+  assert.deepEqual(bad({ httpRedirectPort: 8443 }), [{ path: 'web.httpRedirectPort', reason: 'must differ from web.port (8443)' }]);
+  assert.deepEqual(bad({ port: 0, httpRedirectPort: 80 }), []);
+  assert.equal(bad({ port: 70000 })[0]?.path, 'web.port');
+  assert.equal(bad({ tlsMinVersion: 'TLSv1.1' })[0]?.path, 'web.tlsMinVersion');
+  assert.equal(bad({ idleTimeoutMinutes: 0 })[0]?.path, 'web.idleTimeoutMinutes');
+  assert.equal(bad({ idleTimeoutMinutes: 1441 })[0]?.path, 'web.idleTimeoutMinutes');
 });

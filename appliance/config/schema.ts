@@ -140,7 +140,7 @@ export interface GuardConfig {
 }
 
 /** The current config format; older files are migrated when loaded (store.ts). */
-export const CONFIG_VERSION = 5;
+export const CONFIG_VERSION = 6;
 
 export interface EdgesipConfig {
   version: typeof CONFIG_VERSION;
@@ -192,6 +192,25 @@ export interface EdgesipConfig {
   dialPlan: DialRule[];
   inbound: InboundConfig;
   diagnostics: DiagnosticsConfig;
+  web: WebConfig;
+}
+
+/**
+ * The HTTPS admin. It listens on the SIP listen addresses and presents the SIP-TLS
+ * certificate (`tls`), so installing one certificate covers both.
+ */
+export interface WebConfig {
+  /** HTTPS port; 0 turns the web admin off. */
+  port: number;
+  /** A plain-HTTP port that only redirects to HTTPS; 0: none. */
+  httpRedirectPort: number;
+  tlsMinVersion: TlsMinVersion;
+  /** A session unused for this long ends (the browser must log in again). */
+  idleTimeoutMinutes: number;
+}
+
+export function defaultWeb(): WebConfig {
+  return { port: 8443, httpRedirectPort: 0, tlsMinVersion: 'TLSv1.2', idleTimeoutMinutes: 15 };
 }
 
 /** `edgesip diag`: what the checks compare the appliance against. */
@@ -242,6 +261,7 @@ export function defaultConfig(): EdgesipConfig {
     dialPlan: [],
     inbound: defaultInbound(),
     diagnostics: defaultDiagnostics(),
+    web: defaultWeb(),
   };
 }
 
@@ -668,6 +688,12 @@ const SHAPE: Shape = {
   dialPlan: listOf(DIAL_RULE, 'name'),
   inbound: INBOUND,
   diagnostics: { publicResolvers: resolverAddresses },
+  web: {
+    port: integer(0, 65535),
+    httpRedirectPort: integer(0, 65535),
+    tlsMinVersion: oneOf('TLSv1.2', 'TLSv1.3'),
+    idleTimeoutMinutes: integer(1, 1440),
+  },
 };
 
 function walk(shape: Shape, value: unknown, path: string, problems: ConfigProblem[]): void {
@@ -781,6 +807,17 @@ export function validateConfig(value: unknown): ConfigProblem[] {
   const v = value as EdgesipConfig;
   if (problems.length === 0) {
     if (v.sip.port === v.sip.tlsPort) problems.push({ path: 'sip.tlsPort', reason: 'must differ from sip.port' });
+    // SIP's TCP port and the TLS port are TCP ports too: the web ports must not take them.
+    const taken = new Map<number, string>([
+      [v.sip.port, 'sip.port'],
+      [v.sip.tlsPort, 'sip.tlsPort'],
+    ]);
+    for (const [key, port] of [['port', v.web.port], ['httpRedirectPort', v.web.httpRedirectPort]] as const) {
+      if (port === 0) continue;
+      const owner = taken.get(port);
+      if (owner !== undefined) problems.push({ path: `web.${key}`, reason: `must differ from ${owner} (${port})` });
+      taken.set(port, `web.${key}`);
+    }
     if ((v.tls.certFile === '') !== (v.tls.keyFile === '')) {
       problems.push({ path: v.tls.certFile ? 'tls.keyFile' : 'tls.certFile', reason: 'certFile and keyFile go together' });
     }

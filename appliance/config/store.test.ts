@@ -72,7 +72,7 @@ test('a version 1 file is migrated to the current version with defaults, the old
     const text = JSON.stringify(v1);
     writeFileSync(join(dir, 'config.json'), text);
     const { config } = loadConfig(dir);
-    assert.equal(config.version, 5);
+    assert.equal(config.version, 6);
     assert.equal(config.language, 'zh-CN', 'existing settings are kept');
     assert.deepEqual(config.sip.digestAlgorithms, current.sip.digestAlgorithms);
     assert.deepEqual(config.guard, current.guard);
@@ -99,14 +99,14 @@ function version3(extensions: unknown[]): Record<string, unknown> {
   return { ...rest, version: 3, extensions };
 }
 
-test('a version 2 file is migrated through versions 3 and 4 to 5: forwarding off, calls defaults, national permission, the old one kept as config.json.v2', () => {
+test('a version 2 file is migrated through versions 3, 4 and 5 to 6: forwarding off, calls defaults, national permission, the old one kept as config.json.v2', () => {
   const dir = tempDir();
   try {
     const ext = { number: '101', displayName: 'Desk', maxContacts: 2, enabled: false, allowedNetworks: ['192.0.2.0/24'] };
     const text = JSON.stringify(version2([ext, { ...ext, number: '102' }]), null, 2);
     writeFileSync(join(dir, 'config.json'), text);
     const { config } = loadConfig(dir);
-    assert.equal(config.version, 5);
+    assert.equal(config.version, 6);
     assert.deepEqual(config.extensions, [
       { ...ext, forward: defaultForward(), permission: 'national' },
       { ...ext, number: '102', forward: defaultForward(), permission: 'national' },
@@ -128,7 +128,7 @@ test('migration keeps forwarding and calls already present, and fills only what 
   const forward = { ...defaultForward(), busy: '102' };
   const doc = { ...version2([{ number: '101', forward }, { number: '102' }, 'junk']), calls: { maxForwardHops: 2 } };
   const migrated = migrate(doc) as Record<string, any>;
-  assert.equal(migrated.version, 5);
+  assert.equal(migrated.version, 6);
   assert.deepEqual(migrated.extensions, [
     { number: '101', forward, permission: 'national' },
     { number: '102', forward: defaultForward(), permission: 'national' },
@@ -181,14 +181,14 @@ test('saveConfig writes only a valid candidate', () => {
   }
 });
 
-test('a version 3 file is migrated through version 4 to 5: no trunks, no dial plan, no DIDs, national permission; kept as config.json.v3', () => {
+test('a version 3 file is migrated through versions 4 and 5 to 6: no trunks, no dial plan, no DIDs, national permission; kept as config.json.v3', () => {
   const dir = tempDir();
   try {
     const ext = { number: '101', displayName: 'Desk', maxContacts: 2, enabled: true, allowedNetworks: [], forward: { ...defaultForward(), busy: '102' } };
     const text = JSON.stringify(version3([ext, { ...ext, number: '102', forward: defaultForward(), permission: 'international' }]), null, 2);
     writeFileSync(join(dir, 'config.json'), text);
     const { config } = loadConfig(dir);
-    assert.equal(config.version, 5);
+    assert.equal(config.version, 6);
     assert.deepEqual(config.extensions, [
       { ...ext, permission: 'national' },
       { ...ext, number: '102', forward: defaultForward(), permission: 'international' },
@@ -208,7 +208,7 @@ test('a version 3 file is migrated through version 4 to 5: no trunks, no dial pl
 test('migration from version 3 keeps trunk sections already present (a hand-edited file)', () => {
   const trunks = [{ name: 'x' }];
   const migrated = migrate({ ...version3([]), trunks, inbound: { dids: [], defaultDestination: '101' } }) as Record<string, any>;
-  assert.equal(migrated.version, 5);
+  assert.equal(migrated.version, 6);
   assert.equal(migrated.trunks, trunks);
   assert.deepEqual(migrated.dialPlan, []);
   assert.deepEqual(migrated.inbound, { dids: [], defaultDestination: '101' });
@@ -220,13 +220,13 @@ function version4(): Record<string, unknown> {
   return { ...rest, version: 4 };
 }
 
-test('a version 4 file is migrated to version 5: the default public resolvers; kept as config.json.v4', () => {
+test('a version 4 file is migrated through version 5 to 6: the default public resolvers; kept as config.json.v4', () => {
   const dir = tempDir();
   try {
     const text = JSON.stringify({ ...version4(), language: 'zh-CN' }, null, 2);
     writeFileSync(join(dir, 'config.json'), text);
     const { config } = loadConfig(dir);
-    assert.equal(config.version, 5);
+    assert.equal(config.version, 6);
     assert.equal(config.language, 'zh-CN');
     assert.deepEqual(config.diagnostics, { publicResolvers: ['119.29.29.29', '223.5.5.5'] });
     assert.equal(readFileSync(join(dir, 'config.json.v4'), 'utf8'), text);
@@ -240,6 +240,35 @@ test('a version 4 file is migrated to version 5: the default public resolvers; k
 test('migration from version 4 keeps a diagnostics section already present', () => {
   const diagnostics = { publicResolvers: ['8.8.8.8'] };
   const migrated = migrate({ ...version4(), diagnostics }) as Record<string, any>;
-  assert.equal(migrated.version, 5);
+  assert.equal(migrated.version, 6);
   assert.equal(migrated.diagnostics, diagnostics);
+});
+
+/** A version 5 document: today's defaults without the web section. */
+function version5(): Record<string, unknown> {
+  const { web: _web, ...rest } = defaultConfig();
+  return { ...rest, version: 5 };
+}
+
+test('a version 5 file is migrated to version 6: the HTTPS admin on 8443, no redirect; kept as config.json.v5', () => {
+  const dir = tempDir();
+  try {
+    const text = JSON.stringify({ ...version5(), language: 'zh-CN' }, null, 2);
+    writeFileSync(join(dir, 'config.json'), text);
+    const { config } = loadConfig(dir);
+    assert.equal(config.version, 6);
+    assert.equal(config.language, 'zh-CN');
+    assert.deepEqual(config.web, { port: 8443, httpRedirectPort: 0, tlsMinVersion: 'TLSv1.2', idleTimeoutMinutes: 15 });
+    assert.equal(readFileSync(join(dir, 'config.json.v5'), 'utf8'), text);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), config);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('migration from version 5 keeps a web section already present', () => {
+  const web = { port: 9443, httpRedirectPort: 80, tlsMinVersion: 'TLSv1.3', idleTimeoutMinutes: 5 };
+  const migrated = migrate({ ...version5(), web }) as Record<string, any>;
+  assert.equal(migrated.version, 6);
+  assert.equal(migrated.web, web);
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-write';
-import { DEFAULT_PERMISSION, defaultCalls, defaultConfig, defaultDiagnostics, defaultForward, defaultInbound, validateConfig, type ConfigProblem, type EdgesipConfig } from './schema';
+import { DEFAULT_PERMISSION, defaultCalls, defaultConfig, defaultDiagnostics, defaultWeb, defaultForward, defaultInbound, validateConfig, type ConfigProblem, type EdgesipConfig } from './schema';
 
 /** A config file that cannot be used. The file is left exactly as it is. */
 export class ConfigError extends Error {
@@ -63,6 +63,7 @@ const MIGRATIONS: Readonly<Record<number, (old: Doc) => Doc>> = {
   2: fromVersion2,
   3: fromVersion3,
   4: fromVersion4,
+  5: fromVersion5,
 };
 
 /**
@@ -133,6 +134,11 @@ function fromVersion3(old: Doc): Doc {
 /** Version 4 had no diagnostics section: the DNS check compares with the default public resolvers. */
 function fromVersion4(old: Doc): Doc {
   return { ...old, version: 5, diagnostics: old.diagnostics ?? defaultDiagnostics() };
+}
+
+/** Version 5 had no web section: the HTTPS admin on 8443, no plain-HTTP redirect. */
+function fromVersion5(old: Doc): Doc {
+  return { ...old, version: 6, web: old.web ?? defaultWeb() };
 }
 
 function withPermission(ext: unknown): unknown {

@@ -16,7 +16,7 @@ export interface CdrListQuery {
   until?: number;
   limit?: number;
 }
-import type { CallClass, DialRule, ForwardSettings, InboundConfig, InboundDid, Language, Trunk } from '../config/schema';
+import type { CallClass, DialRule, ForwardSettings, InboundConfig, InboundDid, Language, TlsMinVersion, Trunk } from '../config/schema';
 
 export type { CallClass, DialRule, InboundDid, Language, Trunk, TrunkTransport } from '../config/schema';
 export type { DiskHealth, InterfaceAddresses, StatusView, SystemHealth } from './status-view';
@@ -161,6 +161,61 @@ export interface BlockView {
   expiresAt: string; // ISO
 }
 
+/** A web admin account as the API shows it (never the hash). */
+export interface AdminAccountView {
+  user: string;
+  createdAt: string; // ISO
+  passwordChangedAt: string; // ISO
+  /** Set while web logins to this account are locked after repeated failures. */
+  lockedUntil: string | null; // ISO
+}
+
+/** `POST /v1/admins`. */
+export interface AdminAccountInput {
+  user: string;
+  password: string;
+}
+
+/** The certificate SIP-TLS and the HTTPS admin present (`GET /v1/tls`). */
+export interface TlsCertificateView {
+  subject: string;
+  issuer: string;
+  subjectAltName: string;
+  notBefore: string; // ISO
+  notAfter: string; // ISO
+  /** Negative once expired. */
+  daysLeft: number;
+  /** True when it expires within 30 days (or has): the UI and `edgesip status` warn. */
+  expiryWarning: boolean;
+  selfSigned: boolean;
+  /** SHA-256 fingerprint, colon-separated hex (as browsers show it). */
+  fingerprint256: string;
+  certFile: string;
+}
+
+/** `PUT /v1/tls`: a PEM certificate (its chain may follow it) and its PEM private key. */
+export interface TlsInstallInput {
+  cert: string;
+  key: string;
+}
+
+/** Ports and TLS of the SIP service and of the HTTPS admin (`GET|PATCH /v1/settings`). */
+export interface ServiceSettings {
+  sip: { port: number; tlsPort: number; tlsMinVersion: TlsMinVersion };
+  /** httpRedirectPort 0: no plain-HTTP port. idleTimeoutMinutes: web sessions end after this long unused. */
+  web: { port: number; httpRedirectPort: number; tlsMinVersion: TlsMinVersion; idleTimeoutMinutes: number };
+}
+
+export interface ServiceSettingsView extends ServiceSettings {
+  /** True when a saved port differs from the one in use: it takes effect when edgesipd restarts. */
+  restartRequired: boolean;
+}
+
+export interface ServiceSettingsInput {
+  sip?: Partial<ServiceSettings['sip']>;
+  web?: Partial<ServiceSettings['web']>;
+}
+
 /** An error the API reports to its client with a stable code, an HTTP status and the field at fault. */
 export class AdminError extends Error {
   override readonly name = 'AdminError';
@@ -169,6 +224,7 @@ export class AdminError extends Error {
       | 'EDGESIP_ERR_INVALID' // 400: a field is wrong (field says which)
       | 'EDGESIP_ERR_NOT_FOUND' // 404
       | 'EDGESIP_ERR_EXISTS' // 409
+      | 'EDGESIP_ERR_CONFLICT' // 409: refused in the current state (e.g. removing the last admin)
       | 'EDGESIP_ERR_INTERNAL', // 500
     message: string,
     readonly field?: string,
@@ -183,6 +239,7 @@ export class AdminError extends Error {
       case 'EDGESIP_ERR_NOT_FOUND':
         return 404;
       case 'EDGESIP_ERR_EXISTS':
+      case 'EDGESIP_ERR_CONFLICT':
         return 409;
       case 'EDGESIP_ERR_INTERNAL':
         return 500;
@@ -234,4 +291,19 @@ export interface AdminBackend {
   checkDns(names: string[] | undefined): Promise<DnsCheckReport>;
   /** `GET /v1/status`: daemon, SIP and system health in one view. */
   getStatus(): Promise<import('./status-view').StatusView>;
+  /** Web admin accounts, by user name. */
+  listAdmins(): AdminAccountView[];
+  addAdmin(input: AdminAccountInput): Promise<AdminAccountView>;
+  /** Sets a new password (and lifts a login lockout). */
+  setAdminPassword(user: string, password: string): Promise<AdminAccountView>;
+  /** Refused (EDGESIP_ERR_CONFLICT) for the last account. Ends its web sessions. */
+  removeAdmin(user: string): Promise<void>;
+  /** Lifts a web login lockout of the account. */
+  unlockAdmin(user: string): Promise<AdminAccountView>;
+  getTls(): TlsCertificateView;
+  /** Checks the pair (parses, key matches, not expired), stores it and serves it at once on SIP-TLS and HTTPS. */
+  installTls(input: TlsInstallInput): Promise<TlsCertificateView>;
+  getSettings(): ServiceSettingsView;
+  /** TLS versions and the idle timeout apply at once; ports when edgesipd restarts. */
+  updateSettings(input: ServiceSettingsInput): Promise<ServiceSettingsView>;
 }

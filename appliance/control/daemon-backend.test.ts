@@ -15,7 +15,12 @@ import { SecretStore } from '../pbx/accounts/secret-store';
 import { Guard } from '../pbx/guard/guard';
 import { LocationStore } from '../pbx/registrar/location-store';
 import { VirtualClock } from '../sip/testing/virtual-clock';
-import type { DialRule, ExtensionView, InboundView, TrunkStatusView, TrunkView } from './backend';
+import type { AdminAccountView, DialRule, ExtensionView, InboundView, ServiceSettingsView, TlsCertificateView, TrunkStatusView, TrunkView } from './backend';
+import { ensureTlsIdentity } from '../platform/tls-identity';
+import { AdminAccess } from '../web/admin-access';
+import { AdminAccounts } from '../web/admin-accounts';
+import { LoginThrottle } from '../web/login-throttle';
+import { SessionStore } from '../web/sessions';
 import { controlRequest } from './client';
 import { startControlServer, type ControlServer } from './server';
 import { memoryLogger } from './testing/fake-backend';
@@ -287,4 +292,107 @@ test('the DNS check: the optional dependency (a 500 without it), names by defaul
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('DaemonAdminBackend: web admin accounts and service settings', () => {
+  let dir: string;
+  let server: ControlServer;
+  let access: AdminAccess;
+  let tlsUses = 0;
+  const call = (method: string, path: string, body?: unknown) => controlRequest(join(dir, 'control.sock'), method, path, body);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edgesip-backend-admins-'));
+    const holder: ConfigHolder = { current: loadConfig(dir).config };
+    const clock = new VirtualClock(Date.parse('2026-11-26T00:00:00Z'));
+    const quiet = { info: () => undefined, warn: () => undefined };
+    const accounts = AdminAccounts.load(dir);
+    await accounts.setPassword('admin', 'first admin password');
+    access = new AdminAccess(accounts, new LoginThrottle(clock), new SessionStore(clock, () => 900_000), clock);
+    const identity = ensureTlsIdentity(dir, '', '');
+    const backend = new DaemonAdminBackend({
+      dataDir: dir,
+      config: holder,
+      secrets: SecretStore.load(dir, 'pbx.example').store,
+      locations: new LocationStore({ clock }),
+      guard: new Guard({ config: holder.current.guard, acl: holder.current.acl, clock, logger: quiet }),
+      clock,
+      ping: async () => ({ contact: '', transport: 'UDP', source: '' }),
+      admins: access,
+      tls: { current: () => identity, use: () => void tlsUses++ },
+    });
+    server = await startControlServer({ socketPath: join(dir, 'control.sock'), backend, logger: memoryLogger([]) });
+  });
+
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('accounts: add, refuse a duplicate, a weak password, and removing the last one', async () => {
+    const added = await call('POST', '/v1/admins', { user: 'ops', password: 'ops password 2026' });
+    assert.equal(added.status, 201);
+    assert.equal((added.body as AdminAccountView).lockedUntil, null);
+    const dup = await call('POST', '/v1/admins', { user: 'ops', password: 'ops password 2026' });
+    assert.equal(dup.status, 409);
+    const weak = await call('POST', '/v1/admins', { user: 'weak', password: 'short' });
+    assert.equal(weak.status, 400);
+    assert.equal((weak.body as { field: string }).field, 'password');
+    assert.deepEqual(((await call('GET', '/v1/admins')).body as AdminAccountView[]).map((a) => a.user), ['admin', 'ops']);
+    assert.equal((await call('DELETE', '/v1/admins/ops')).status, 204);
+    const last = await call('DELETE', '/v1/admins/admin');
+    assert.equal(last.status, 409);
+    assert.equal((last.body as { code: string }).code, 'EDGESIP_ERR_CONFLICT');
+    assert.equal((await call('DELETE', '/v1/admins/ghost')).status, 404);
+  });
+
+  test('a new password ends the sessions and lifts a lockout; unlock lifts it alone', async () => {
+    const session = access.sessions.create('admin');
+    for (let i = 0; i < 10; i++) access.throttle.failed(`192.0.2.${i}`, 'admin');
+    const locked = ((await call('GET', '/v1/admins')).body as AdminAccountView[])[0]!;
+    assert.notEqual(locked.lockedUntil, null);
+    assert.equal((await call('POST', '/v1/admins/admin/unlock')).status, 200);
+    for (let i = 0; i < 10; i++) access.throttle.failed(`192.0.2.${i}`, 'admin');
+    const res = await call('PUT', '/v1/admins/admin/password', { password: 'second admin password' });
+    assert.equal(res.status, 200);
+    assert.equal((res.body as AdminAccountView).lockedUntil, null);
+    assert.equal(access.sessions.use(session.id), undefined, 'the old session ended');
+    assert.equal(await access.accounts.verify('admin', 'second admin password'), true);
+    assert.equal(readFileSync(join(dir, 'admins.json'), 'utf8').includes('second admin password'), false);
+  });
+
+  test('settings: TLS versions apply at once, ports ask for a restart', async () => {
+    const shown = (await call('GET', '/v1/settings')).body as ServiceSettingsView;
+    assert.deepEqual(shown, {
+      sip: { port: 5060, tlsPort: 5061, tlsMinVersion: 'TLSv1.2' },
+      web: { port: 8443, httpRedirectPort: 0, tlsMinVersion: 'TLSv1.2', idleTimeoutMinutes: 15 },
+      restartRequired: false,
+    });
+    const tls = await call('PATCH', '/v1/settings', { web: { tlsMinVersion: 'TLSv1.3', idleTimeoutMinutes: 30 } });
+    assert.equal((tls.body as ServiceSettingsView).restartRequired, false);
+    assert.equal(tlsUses, 1, 'the TLS contexts were rebuilt');
+    const ports = await call('PATCH', '/v1/settings', { sip: { port: 5070 }, web: { port: 9443 } });
+    assert.equal(ports.status, 200);
+    assert.equal((ports.body as ServiceSettingsView).restartRequired, true);
+    const onDisk = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as EdgesipConfig;
+    assert.deepEqual(onDisk.web, { port: 9443, httpRedirectPort: 0, tlsMinVersion: 'TLSv1.3', idleTimeoutMinutes: 30 });
+    assert.equal(onDisk.sip.port, 5070);
+    const clash = await call('PATCH', '/v1/settings', { web: { httpRedirectPort: 5061 } });
+    assert.equal(clash.status, 400);
+    assert.equal((clash.body as { field: string }).field, 'web.httpRedirectPort');
+    const unknown = await call('PATCH', '/v1/settings', { web: { colour: 'red' } });
+    assert.equal((unknown.body as { field: string }).field, 'web.colour');
+    assert.equal((await call('PATCH', '/v1/settings', { sip: { port: 5060 }, web: { port: 8443 } })).body && true, true);
+    assert.equal(((await call('GET', '/v1/settings')).body as ServiceSettingsView).restartRequired, false, 'back to the running ports');
+  });
+
+  test('the certificate in use is described with its fingerprint and expiry', async () => {
+    const view = (await call('GET', '/v1/tls')).body as TlsCertificateView;
+    assert.equal(view.selfSigned, true);
+    assert.match(view.fingerprint256, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    assert.equal(view.expiryWarning, false);
+    const bad = await call('PUT', '/v1/tls', { cert: 'nope', key: 'nope' });
+    assert.equal(bad.status, 400);
+    assert.equal((bad.body as { field: string }).field, 'cert');
+  });
 });

@@ -6,6 +6,11 @@ import type { AdminBackend } from './backend';
 import { HttpError } from './http-json';
 import {
   checkAclList,
+  checkAdminUser,
+  parseAdminPassword,
+  parseNewAdmin,
+  parseSettingsChange,
+  parseTlsInstall,
   checkBlockKey,
   checkCidr,
   checkDid,
@@ -220,6 +225,49 @@ export const ROUTES: readonly Route[] = [
         const language = parseLanguage(await ctx.body());
         return { status: 200, body: await ctx.backend.setLanguage(language) };
       },
+    },
+  },
+  {
+    pattern: ['v1', 'admins'],
+    methods: {
+      GET: async ({ backend }) => ({ status: 200, body: backend.listAdmins() }),
+      POST: async (ctx) => ({ status: 201, body: await ctx.backend.addAdmin(parseNewAdmin(await ctx.body())) }),
+    },
+  },
+  {
+    pattern: ['v1', 'admins', ':user'],
+    methods: {
+      DELETE: async (ctx) => {
+        await ctx.backend.removeAdmin(checkAdminUser(param(ctx, 'user')));
+        return { status: 204 };
+      },
+    },
+  },
+  {
+    pattern: ['v1', 'admins', ':user', 'password'],
+    methods: {
+      PUT: async (ctx) => {
+        const user = checkAdminUser(param(ctx, 'user'));
+        return { status: 200, body: await ctx.backend.setAdminPassword(user, parseAdminPassword(user, await ctx.body())) };
+      },
+    },
+  },
+  {
+    pattern: ['v1', 'admins', ':user', 'unlock'],
+    methods: { POST: async (ctx) => ({ status: 200, body: await ctx.backend.unlockAdmin(checkAdminUser(param(ctx, 'user'))) }) },
+  },
+  {
+    pattern: ['v1', 'tls'],
+    methods: {
+      GET: async ({ backend }) => ({ status: 200, body: backend.getTls() }),
+      PUT: async (ctx) => ({ status: 200, body: await ctx.backend.installTls(parseTlsInstall(await ctx.body())) }),
+    },
+  },
+  {
+    pattern: ['v1', 'settings'],
+    methods: {
+      GET: async ({ backend }) => ({ status: 200, body: backend.getSettings() }),
+      PATCH: async (ctx) => ({ status: 200, body: await ctx.backend.updateSettings(parseSettingsChange(await ctx.body())) }),
     },
   },
   {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { ActiveCallView, BlockView, CallRecord, DialRule, ExtensionView, InboundView, TrunkView } from './backend';
+import type { ActiveCallView, AdminAccountView, BlockView, CallRecord, DialRule, ExtensionView, InboundView, ServiceSettingsView, TrunkView } from './backend';
 import { controlRequest, ControlClientError } from './client';
 import { startControlServer, ControlSocketError, type ControlServer } from './server';
 import { FakeBackend, memoryLogger, type LogEntry } from './testing/fake-backend';
@@ -463,6 +463,158 @@ describe('control server', () => {
     await refused('PUT', '/v1/settings/language', { language: 'zh' }, 400, 'language', /en, zh-CN/);
     await refused('PUT', '/v1/settings/language', {}, 400, 'language', /required/);
     await refused('PUT', '/v1/settings/language', { language: 'en', x: 1 }, 400, 'x', /unknown field/);
+  });
+
+  test('admins: list, add, change the password, unlock, remove; the last one stays', async () => {
+    const list = await call('GET', '/v1/admins');
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.body, backend.listAdmins());
+    assert.deepEqual((list.body as AdminAccountView[]).map((a) => a.user), ['admin']);
+
+    const added = await call('POST', '/v1/admins', { user: 'ops', password: 'ops-password-1' });
+    assert.equal(added.status, 201);
+    assert.deepEqual(added.body, { user: 'ops', createdAt: backend.adminNow, passwordChangedAt: backend.adminNow, lockedUntil: null });
+    assert.deepEqual(backend.lastAdminPassword, { user: 'ops', password: 'ops-password-1' });
+    const exists = await call('POST', '/v1/admins', { user: 'ops', password: 'ops-password-2' });
+    assert.equal(exists.status, 409);
+    assert.equal(errorOf(exists.body).code, 'EDGESIP_ERR_EXISTS');
+
+    backend.admins.set('ops', { ...(backend.admins.get('ops') as AdminAccountView), lockedUntil: '2024-06-01T12:15:00.000Z' });
+    const changed = await call('PUT', '/v1/admins/ops/password', { password: 'new-ops-pass-9' });
+    assert.equal(changed.status, 200);
+    assert.equal((changed.body as AdminAccountView).lockedUntil, null);
+    assert.deepEqual(backend.lastAdminPassword, { user: 'ops', password: 'new-ops-pass-9' });
+    backend.admins.set('ops', { ...(backend.admins.get('ops') as AdminAccountView), lockedUntil: '2024-06-01T12:15:00.000Z' });
+    const unlocked = await call('POST', '/v1/admins/ops/unlock');
+    assert.equal(unlocked.status, 200);
+    assert.equal((unlocked.body as AdminAccountView).lockedUntil, null);
+
+    for (const [method, path, body] of [
+      ['PUT', '/v1/admins/bob/password', { password: 'bobs-password-1' }],
+      ['POST', '/v1/admins/bob/unlock', undefined],
+      ['DELETE', '/v1/admins/bob', undefined],
+    ] as const) {
+      const res = await call(method, path, body);
+      assert.equal(res.status, 404, `${method} ${path}`);
+      assert.deepEqual(res.body, { code: 'EDGESIP_ERR_NOT_FOUND', message: 'no admin bob', field: 'user' });
+    }
+
+    const removed = await call('DELETE', '/v1/admins/admin');
+    assert.equal(removed.status, 204);
+    assert.equal(removed.body, null);
+    const last = await call('DELETE', '/v1/admins/ops');
+    assert.equal(last.status, 409);
+    assert.deepEqual(last.body, { code: 'EDGESIP_ERR_CONFLICT', message: 'ops is the last admin account; add another one first' });
+    assert.deepEqual(backend.listAdmins().map((a) => a.user), ['ops']);
+    assert.equal((await call('POST', '/v1/admins', { user: 'admin', password: 'admin-again-1' })).status, 201);
+  });
+
+  test('admin validation names the field at fault; passwords are checked before the backend', async () => {
+    const before = backend.lastAdminPassword;
+    await refused('POST', '/v1/admins', { password: 'long-enough-1' }, 400, 'user', /required/);
+    await refused('POST', '/v1/admins', { user: 'eve' }, 400, 'password', /required/);
+    await refused('POST', '/v1/admins', { user: 'Eve', password: 'long-enough-1' }, 400, 'user', /lower-case/);
+    await refused('POST', '/v1/admins', { user: '1eve', password: 'long-enough-1' }, 400, 'user', /starting with a letter or underscore/);
+    await refused('POST', '/v1/admins', { user: 'e'.repeat(33), password: 'long-enough-1' }, 400, 'user');
+    await refused('POST', '/v1/admins', { user: 7, password: 'long-enough-1' }, 400, 'user', /string/);
+    await refused('POST', '/v1/admins', { user: 'eve', password: 'nine-char' }, 400, 'password', /at least 10 characters/);
+    await refused('POST', '/v1/admins', { user: 'eve', password: 12345678901234 }, 400, 'password', /string/);
+    await refused('POST', '/v1/admins', { user: 'eve', password: '12345678901' }, 400, 'password', /digits only/);
+    await refused('POST', '/v1/admins', { user: 'eve', password: 'zzzzzzzzzzzz' }, 400, 'password', /repeat a single character/);
+    await refused('POST', '/v1/admins', { user: 'eve', password: 'tab\there-pass' }, 400, 'password', /control characters/);
+    await refused('POST', '/v1/admins', { user: 'administrator', password: 'Administrator' }, 400, 'password', /^is too weak: it must not be the user name$/);
+    await refused('POST', '/v1/admins', { user: 'eve', password: 'long-enough-1', role: 'root' }, 400, 'role', /unknown field/);
+    await refused('POST', '/v1/admins', ['eve'], 400, '(body)', /JSON object/);
+    await refused('PUT', '/v1/admins/ops/password', {}, 400, 'password', /required/);
+    await refused('PUT', '/v1/admins/ops/password', { password: 'short' }, 400, 'password', /at least 10/);
+    await refused('PUT', '/v1/admins/ops/password', { password: 'long-enough-1', user: 'ops' }, 400, 'user', /unknown field/);
+    await refused('PUT', '/v1/admins/Ops/password', { password: 'long-enough-1' }, 400, 'user', /lower-case/);
+    await refused('DELETE', '/v1/admins/a%20b', undefined, 400, 'user');
+    await refused('POST', '/v1/admins/%ZZ/unlock', undefined, 400, 'user', /URL encoding/);
+    assert.equal(backend.lastAdminPassword, before, 'nothing reached the backend');
+    await refused('GET', '/v1/admins/ops', undefined, 405, undefined);
+    await refused('GET', '/v1/admins/ops/password', undefined, 405, undefined);
+    await refused('DELETE', '/v1/admins', undefined, 405, undefined);
+    assert.ok(!JSON.stringify(logs).includes('new-ops-pass-9'), 'passwords never reach the log');
+  });
+
+  test('TLS: show, install; the pair is checked by field', async () => {
+    const saved = backend.tls;
+    try {
+      const shown = await call('GET', '/v1/tls');
+      assert.equal(shown.status, 200);
+      assert.deepEqual(shown.body, saved);
+      const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      const key = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+      await refused('PUT', '/v1/tls', { cert }, 400, 'key', /required/);
+      await refused('PUT', '/v1/tls', { key }, 400, 'cert', /required/);
+      await refused('PUT', '/v1/tls', { cert: 42, key }, 400, 'cert', /PEM text/);
+      await refused('PUT', '/v1/tls', { cert: 'MIIB', key }, 400, 'cert', /BEGIN CERTIFICATE/);
+      await refused('PUT', '/v1/tls', { cert, key: cert }, 400, 'key', /BEGIN PRIVATE KEY/);
+      await refused('PUT', '/v1/tls', { cert, key: '-----BEGIN ENCRYPTED PRIVATE KEY-----\nx\n' }, 400, 'key', /BEGIN PRIVATE KEY/);
+      await refused('PUT', '/v1/tls', { cert, key, chain: cert }, 400, 'chain', /unknown field/);
+      await refused('PUT', '/v1/tls', 'pem', 400, '(body)');
+      assert.equal(backend.tlsInputs.length, 0, 'refused before the backend');
+      await refused('PUT', '/v1/tls', { cert, key: '-----BEGIN PRIVATE KEY-----\nMISMATCH\n' }, 400, 'key', /^does not match the certificate$/);
+      assert.deepEqual((await call('GET', '/v1/tls')).body, saved, 'nothing changed');
+      for (const k of [key, '-----BEGIN RSA PRIVATE KEY-----\nx\n', '-----BEGIN EC PRIVATE KEY-----\nx\n']) {
+        const installed = await call('PUT', '/v1/tls', { cert, key: k });
+        assert.equal(installed.status, 200);
+        assert.deepEqual(installed.body, backend.installedTls);
+      }
+      assert.deepEqual(backend.tlsInputs.at(0), { cert, key: '-----BEGIN PRIVATE KEY-----\nMISMATCH\n' });
+      assert.deepEqual((await call('GET', '/v1/tls')).body, backend.installedTls);
+      await refused('POST', '/v1/tls', { cert, key }, 405, undefined);
+      await refused('DELETE', '/v1/tls', undefined, 405, undefined);
+    } finally {
+      backend.tls = saved;
+    }
+  });
+
+  test('settings: show; change is merged; ports need a restart; every field checked by name', async () => {
+    const saved = backend.settings;
+    try {
+      const shown = await call('GET', '/v1/settings');
+      assert.equal(shown.status, 200);
+      assert.deepEqual(shown.body, { sip: { port: 5060, tlsPort: 5061, tlsMinVersion: 'TLSv1.2' }, web: { port: 8443, httpRedirectPort: 0, tlsMinVersion: 'TLSv1.2', idleTimeoutMinutes: 15 }, restartRequired: false });
+      const tls = await call('PATCH', '/v1/settings', { sip: { tlsMinVersion: 'TLSv1.3' }, web: { idleTimeoutMinutes: 60 } });
+      assert.equal(tls.status, 200);
+      const view = tls.body as ServiceSettingsView;
+      assert.equal(view.sip.tlsMinVersion, 'TLSv1.3');
+      assert.equal(view.sip.port, 5060, 'merged');
+      assert.equal(view.web.idleTimeoutMinutes, 60);
+      assert.equal(view.restartRequired, false, 'no port changed');
+      const off = await call('PATCH', '/v1/settings', { web: { port: 0, httpRedirectPort: 80 } });
+      assert.equal(off.status, 200, JSON.stringify(off.body));
+      assert.equal((off.body as ServiceSettingsView).web.port, 0, 'port 0: the web admin is off');
+      assert.equal((off.body as ServiceSettingsView).restartRequired, true);
+      assert.equal((await call('PATCH', '/v1/settings', {})).status, 200, 'nothing to change is no error');
+
+      const before = backend.settingsInputs.length;
+      await refused('PATCH', '/v1/settings', { sip: { port: 0 } }, 400, 'sip.port', /from 1 to 65535/);
+      await refused('PATCH', '/v1/settings', { sip: { port: 65536 } }, 400, 'sip.port', /from 1 to 65535/);
+      await refused('PATCH', '/v1/settings', { sip: { tlsPort: '5061' } }, 400, 'sip.tlsPort', /integer/);
+      await refused('PATCH', '/v1/settings', { sip: { tlsPort: 5061.5 } }, 400, 'sip.tlsPort', /integer/);
+      await refused('PATCH', '/v1/settings', { sip: { tlsMinVersion: 'TLSv1.1' } }, 400, 'sip.tlsMinVersion', /TLSv1\.2, TLSv1\.3/);
+      await refused('PATCH', '/v1/settings', { sip: { listen: ['0.0.0.0'] } }, 400, 'sip.listen', /unknown field/);
+      await refused('PATCH', '/v1/settings', { web: { port: -1 } }, 400, 'web.port', /from 0 to 65535/);
+      await refused('PATCH', '/v1/settings', { web: { httpRedirectPort: 70000 } }, 400, 'web.httpRedirectPort', /from 0 to 65535/);
+      await refused('PATCH', '/v1/settings', { web: { tlsMinVersion: '1.3' } }, 400, 'web.tlsMinVersion');
+      await refused('PATCH', '/v1/settings', { web: { idleTimeoutMinutes: 0 } }, 400, 'web.idleTimeoutMinutes', /from 1 to 1440/);
+      await refused('PATCH', '/v1/settings', { web: { idleTimeoutMinutes: 1441 } }, 400, 'web.idleTimeoutMinutes', /from 1 to 1440/);
+      await refused('PATCH', '/v1/settings', { web: { sessionMinutes: 5 } }, 400, 'web.sessionMinutes', /unknown field/);
+      await refused('PATCH', '/v1/settings', { sip: 5060 }, 400, 'sip', /object/);
+      await refused('PATCH', '/v1/settings', { web: null }, 400, 'web', /object/);
+      await refused('PATCH', '/v1/settings', { log: { level: 'debug' } }, 400, 'log', /unknown field/);
+      await refused('PATCH', '/v1/settings', [], 400, '(body)');
+      assert.equal(backend.settingsInputs.length, before, 'refused before the backend');
+      await refused('PATCH', '/v1/settings', { sip: { tlsPort: 5060 } }, 400, 'sip.tlsPort', /must differ from sip\.port/);
+      await refused('PUT', '/v1/settings', {}, 405, undefined);
+      // The language route below it is unaffected.
+      assert.equal((await call('GET', '/v1/settings/language')).status, 200);
+    } finally {
+      backend.settings = saved;
+    }
   });
 
   test('unknown routes are 404, wrong methods 405 with Allow', async () => {

@@ -145,8 +145,25 @@ function answers(socketPath: string): Promise<boolean> {
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, backend: AdminBackend, logger: ControlLogger): Promise<void> {
+  await serveApiRequest(req, res, { backend, logger, path: pathOf(req.url ?? '/'), actor: 'control-socket' });
+}
+
+export interface ApiRequestContext {
+  backend: AdminBackend;
+  logger: ControlLogger;
+  /** The API path (`/v1/...`), raw: the web admin strips its `/api` prefix. */
+  path: string;
+  /** Who asks, for the audit line: 'control-socket' or the web admin's user. */
+  actor: string;
+}
+
+/**
+ * One control API request: route, validate, call the backend, reply. The unix socket
+ * and the HTTPS admin both come here, so the CLI and the web UI share every operation.
+ */
+export async function serveApiRequest(req: IncomingMessage, res: ServerResponse, ctx: ApiRequestContext): Promise<void> {
+  const { backend, logger, path, actor } = ctx;
   const method = req.method ?? 'GET';
-  const path = pathOf(req.url ?? '/');
   let status: number;
   try {
     const match = matchRoute(method, path);
@@ -188,8 +205,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, backend: AdminB
       sendJson(res, status, internalBody());
     }
   }
-  // An audit trail of changes: method, path (number, list, CIDR or block key) and status.
-  if (MUTATING.has(method)) logger.info({ method, path, status }, 'control API request');
+  // An audit trail of changes: who, method, path (number, list, CIDR or block key) and status.
+  if (MUTATING.has(method)) logger.info({ method, path, status, actor }, 'control API request');
 }
 
 function internalBody(): ApiErrorBody {

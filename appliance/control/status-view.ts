@@ -29,6 +29,8 @@ export interface StatusView {
     blocks: number;
   };
   tls: { notAfter: string; daysLeft: number; selfSigned: boolean };
+  /** The HTTPS admin: where it listens ("addr:port"); empty when it is off. */
+  web: { listening: string[] };
 }
 
 /** Trunk states of an enabled trunk that need the admin. */

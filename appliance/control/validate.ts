@@ -34,10 +34,11 @@ import {
   type CallClass,
   type ForwardSettings,
   type Language,
+  type TlsMinVersion,
   type Trunk,
 } from '../config/schema';
 import { trunkPasswordProblem } from '../pbx/accounts/secret-store';
-import { AdminError, type AclList, type CdrListQuery, type DialRuleInput, type ExtensionInput, type InboundView, type TrunkInput } from './backend';
+import { AdminError, type AclList, type CdrListQuery, type DialRuleInput, type ExtensionInput, type InboundView, type ServiceSettingsInput, type TrunkInput } from './backend';
 import { BODY_FIELD } from './http-json';
 
 type Fields = Record<string, unknown>;
@@ -503,4 +504,111 @@ export function parseDnsCheck(body: unknown): string[] | undefined {
     return n;
   });
   return names.length === 0 ? undefined : names;
+}
+
+/** Web admin user names: lower-case, like Unix accounts. */
+export const ADMIN_USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
+export const ADMIN_PASSWORD_MIN = 10;
+
+export function checkAdminUser(v: unknown, field = 'user'): string {
+  if (typeof v !== 'string') invalid(field, 'must be a string');
+  if (!ADMIN_USER.test(v)) invalid(field, 'must be 1-32 lower-case letters, digits, dots, dashes or underscores, starting with a letter or underscore');
+  return v;
+}
+
+/** Why `password` is unacceptable for admin `user` (longer minimum than SIP passwords: it guards everything). */
+export function adminPasswordProblem(password: string, user: string | undefined): string | undefined {
+  if (password.length < ADMIN_PASSWORD_MIN) return `is too weak: it must have at least ${ADMIN_PASSWORD_MIN} characters`;
+  // Checked here: passwordProblem's own message speaks of an extension number.
+  if (user !== undefined && password.toLowerCase() === user.toLowerCase()) return 'is too weak: it must not be the user name';
+  return passwordProblem(password, undefined);
+}
+
+export function checkAdminPassword(v: unknown, user: string | undefined, field = 'password'): string {
+  if (typeof v !== 'string') invalid(field, 'must be a string');
+  const problem = adminPasswordProblem(v, user);
+  if (problem !== undefined) invalid(field, problem);
+  return v;
+}
+
+/** Body of POST /v1/admins: `{ user, password }`. */
+export function parseNewAdmin(body: unknown): { user: string; password: string } {
+  const obj = asObject(body);
+  onlyKnown(obj, ['user', 'password']);
+  if (obj.user === undefined) invalid('user', 'is required');
+  const user = checkAdminUser(obj.user);
+  if (obj.password === undefined) invalid('password', 'is required');
+  return { user, password: checkAdminPassword(obj.password, user) };
+}
+
+/** Body of PUT /v1/admins/:user/password: `{ password }`. */
+export function parseAdminPassword(user: string, body: unknown): string {
+  const obj = asObject(body);
+  onlyKnown(obj, ['password']);
+  if (obj.password === undefined) invalid('password', 'is required');
+  return checkAdminPassword(obj.password, user);
+}
+
+/** Each of cert and key; both fit in one 64 KiB request body. */
+const PEM_MAX = 30 * 1024;
+
+/** Body of PUT /v1/tls: `{ cert, key }` as PEM text (whether they fit together is the backend's check). */
+export function parseTlsInstall(body: unknown): { cert: string; key: string } {
+  const obj = asObject(body);
+  onlyKnown(obj, ['cert', 'key']);
+  const pem = (name: 'cert' | 'key', label: RegExp, what: string): string => {
+    const v = obj[name];
+    if (v === undefined) invalid(name, 'is required');
+    if (typeof v !== 'string') invalid(name, 'must be a string of PEM text');
+    if (v.length > PEM_MAX) invalid(name, `must be at most ${PEM_MAX} bytes`);
+    if (!label.test(v)) invalid(name, `must be PEM text with a ${what} block`);
+    return v;
+  };
+  return {
+    cert: pem('cert', /-----BEGIN CERTIFICATE-----/, '"BEGIN CERTIFICATE"'),
+    key: pem('key', /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----/, '"BEGIN PRIVATE KEY"'),
+  };
+}
+
+function checkPort(v: unknown, field: string, allowZero = false): number {
+  const min = allowZero ? 0 : 1;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > 65535) invalid(field, `must be an integer from ${min} to 65535`);
+  return v;
+}
+
+/** Body of PATCH /v1/settings: `{ sip?: {port, tlsPort, tlsMinVersion}, web?: {port, httpRedirectPort, tlsMinVersion, idleTimeoutMinutes} }`. */
+export function parseSettingsChange(body: unknown): ServiceSettingsInput {
+  const obj = asObject(body);
+  onlyKnown(obj, ['sip', 'web']);
+  const out: ServiceSettingsInput = {};
+  const section = (name: 'sip' | 'web', allowed: string[]): Fields | undefined => {
+    if (obj[name] === undefined) return undefined;
+    if (typeof obj[name] !== 'object' || obj[name] === null || Array.isArray(obj[name])) invalid(name, 'must be an object');
+    const s = obj[name] as Fields;
+    for (const key of Object.keys(s)) if (!allowed.includes(key)) invalid(`${name}.${key}`, `unknown field "${key}"; expected one of ${allowed.join(', ')}`);
+    return s;
+  };
+  const sip = section('sip', ['port', 'tlsPort', 'tlsMinVersion']);
+  if (sip !== undefined) {
+    const s: NonNullable<ServiceSettingsInput['sip']> = {};
+    if (sip.port !== undefined) s.port = checkPort(sip.port, 'sip.port');
+    if (sip.tlsPort !== undefined) s.tlsPort = checkPort(sip.tlsPort, 'sip.tlsPort');
+    if (sip.tlsMinVersion !== undefined) s.tlsMinVersion = checkOneOf<TlsMinVersion>(sip.tlsMinVersion, 'sip.tlsMinVersion', ['TLSv1.2', 'TLSv1.3']);
+    out.sip = s;
+  }
+  const web = section('web', ['port', 'httpRedirectPort', 'tlsMinVersion', 'idleTimeoutMinutes']);
+  if (web !== undefined) {
+    const w: NonNullable<ServiceSettingsInput['web']> = {};
+    // 0 turns the web admin off (config schema: web.port 0-65535).
+    if (web.port !== undefined) w.port = checkPort(web.port, 'web.port', true);
+    if (web.httpRedirectPort !== undefined) w.httpRedirectPort = checkPort(web.httpRedirectPort, 'web.httpRedirectPort', true);
+    if (web.tlsMinVersion !== undefined) w.tlsMinVersion = checkOneOf<TlsMinVersion>(web.tlsMinVersion, 'web.tlsMinVersion', ['TLSv1.2', 'TLSv1.3']);
+    if (web.idleTimeoutMinutes !== undefined) {
+      const v = web.idleTimeoutMinutes;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1440) invalid('web.idleTimeoutMinutes', 'must be an integer from 1 to 1440');
+      w.idleTimeoutMinutes = v;
+    }
+    out.web = w;
+  }
+  return out;
 }

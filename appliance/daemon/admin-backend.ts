@@ -5,7 +5,13 @@ import {
   type CdrListQuery,
   type PingResult,
   type AclList,
+  type AdminAccountView,
+  type AdminAccountInput,
   type AdminBackend,
+  type ServiceSettingsInput,
+  type ServiceSettingsView,
+  type TlsCertificateView,
+  type TlsInstallInput,
   type DialRuleInput,
   type ExtensionInput,
   type ExtensionView,
@@ -36,6 +42,7 @@ import type { SecretStore } from '../pbx/accounts/secret-store';
 import type { Guard } from '../pbx/guard/guard';
 import type { Binding, LocationStore } from '../pbx/registrar/location-store';
 import type { Clock } from '../sip/clock';
+import { describeTlsIdentity, installTlsIdentity, TlsInstallError, type TlsIdentity } from '../platform/tls-identity';
 import { formatEndpoint } from '../sip/transport/flow';
 
 /** The running configuration; replaced (never mutated) when an admin changes it. */
@@ -69,6 +76,22 @@ export interface AdminBackendDeps {
    * change itself stays saved).
    */
   onConfigChange?: (config: EdgesipConfig) => void;
+  /** The web admin accounts (web/admin-access.ts); a 500 when absent. */
+  admins?: AdminDirectory;
+  /**
+   * The certificate in use; `use` makes SIP-TLS and the HTTPS admin present a new one
+   * (and apply changed TLS versions), for new connections. A 500 when absent.
+   */
+  tls?: { current(): TlsIdentity; use(identity: TlsIdentity): void };
+}
+
+/** What the control API asks of the web admin accounts; errors are AdminErrors. */
+export interface AdminDirectory {
+  list(): AdminAccountView[];
+  add(user: string, password: string): Promise<AdminAccountView>;
+  setPassword(user: string, password: string): Promise<AdminAccountView>;
+  remove(user: string): void;
+  unlock(user: string): AdminAccountView;
 }
 
 /** Where config problems of one entry point to, in the API's field names. */
@@ -87,7 +110,86 @@ const REGISTER_EXPIRES_DEFAULT = 3600;
  * running config and the file as they were.
  */
 export class DaemonAdminBackend implements AdminBackend {
-  constructor(private readonly d: AdminBackendDeps) {}
+  /** The ports the daemon started with (saved changes to them need a restart). */
+  private readonly startPorts: string;
+
+  constructor(private readonly d: AdminBackendDeps) {
+    this.startPorts = portsOf(d.config.current);
+  }
+
+  listAdmins(): AdminAccountView[] {
+    return this.adminDirectory().list();
+  }
+
+  addAdmin(input: AdminAccountInput): Promise<AdminAccountView> {
+    return this.adminDirectory().add(input.user, input.password);
+  }
+
+  setAdminPassword(user: string, password: string): Promise<AdminAccountView> {
+    return this.adminDirectory().setPassword(user, password);
+  }
+
+  async removeAdmin(user: string): Promise<void> {
+    this.adminDirectory().remove(user);
+  }
+
+  async unlockAdmin(user: string): Promise<AdminAccountView> {
+    return this.adminDirectory().unlock(user);
+  }
+
+  getTls(): TlsCertificateView {
+    return describeTlsIdentity(this.tlsHolder().current(), new Date(this.d.clock.now()));
+  }
+
+  async installTls(input: TlsInstallInput): Promise<TlsCertificateView> {
+    const holder = this.tlsHolder();
+    const now = new Date(this.d.clock.now());
+    let identity: TlsIdentity;
+    try {
+      identity = installTlsIdentity(this.d.dataDir, input.cert, input.key, now);
+    } catch (err) {
+      if (err instanceof TlsInstallError) throw new AdminError('EDGESIP_ERR_INVALID', err.message, err.field);
+      throw err;
+    }
+    const current = this.d.config.current;
+    this.apply({ ...current, tls: { ...current.tls, certFile: identity.certFile, keyFile: identity.keyFile } });
+    holder.use(identity);
+    return describeTlsIdentity(identity, now);
+  }
+
+  getSettings(): ServiceSettingsView {
+    const c = this.d.config.current;
+    return {
+      sip: { port: c.sip.port, tlsPort: c.sip.tlsPort, tlsMinVersion: c.tls.minVersion },
+      web: { ...c.web },
+      restartRequired: portsOf(c) !== this.startPorts,
+    };
+  }
+
+  async updateSettings(input: ServiceSettingsInput): Promise<ServiceSettingsView> {
+    const c = this.d.config.current;
+    const sip = input.sip ?? {};
+    this.apply({
+      ...c,
+      sip: merged(c.sip, { port: sip.port, tlsPort: sip.tlsPort }),
+      tls: merged(c.tls, { minVersion: sip.tlsMinVersion }),
+      web: merged(c.web, input.web),
+    });
+    // New TLS versions apply to the next connections; ports wait for a restart.
+    const holder = this.d.tls;
+    if (holder !== undefined) holder.use(holder.current());
+    return this.getSettings();
+  }
+
+  private adminDirectory(): AdminDirectory {
+    if (this.d.admins === undefined) throw new AdminError('EDGESIP_ERR_INTERNAL', 'web admin accounts are not available in this daemon');
+    return this.d.admins;
+  }
+
+  private tlsHolder(): NonNullable<AdminBackendDeps['tls']> {
+    if (this.d.tls === undefined) throw new AdminError('EDGESIP_ERR_INTERNAL', 'TLS is not available in this daemon');
+    return this.d.tls;
+  }
 
   listExtensions(): ExtensionView[] {
     return this.d.config.current.extensions.map((e) => this.view(e));
@@ -430,6 +532,11 @@ export class DaemonAdminBackend implements AdminBackend {
       throw new AdminError('EDGESIP_ERR_INTERNAL', `the change was saved, but applying it failed: ${(err as Error).message ?? String(err)}`);
     }
   }
+}
+
+/** The listening ports of a config, compared to tell whether a restart is needed. */
+function portsOf(c: EdgesipConfig): string {
+  return [c.sip.port, c.sip.tlsPort, c.web.port, c.web.httpRedirectPort].join(',');
 }
 
 /** The API field of config path `path` when it lies inside `scope`, else undefined. */

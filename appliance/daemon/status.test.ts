@@ -14,7 +14,7 @@ const system: SystemHealth = {
 };
 
 test('collectStatus counts registered extensions, contacts, trunks by state and the failed ones', async () => {
-  const listening = { udp: [] as string[], tcp: [] as string[], tls: [] as string[] };
+  const listening = { udp: [] as string[], tcp: [] as string[], tls: [] as string[], web: ['127.0.0.1:8443'] };
   const s = await collectStatus({
     version: '0.1.0',
     uptimeSeconds: () => 12.7,
@@ -46,5 +46,6 @@ test('collectStatus counts registered extensions, contacts, trunks by state and 
       blocks: 4,
     },
     tls: { notAfter: '2035-01-01T00:00:00.000Z', daysLeft: 3650, selfSigned: true },
+    web: { listening: ['127.0.0.1:8443'] },
   });
 });

@@ -10,6 +10,8 @@ export interface Listening {
   udp: string[];
   tcp: string[];
   tls: string[];
+  /** The HTTPS admin's addresses. */
+  web: string[];
 }
 
 export interface StatusSources {
@@ -54,5 +56,6 @@ export async function collectStatus(s: StatusSources): Promise<StatusView> {
       blocks: s.blocks(),
     },
     tls: { notAfter: tls.notAfter.toISOString(), daysLeft: tls.daysLeft, selfSigned: tls.selfSigned },
+    web: { listening: [...listening.web] },
   };
 }

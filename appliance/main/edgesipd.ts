@@ -9,7 +9,10 @@ import { mkdirSync } from 'node:fs';
 import { createConnection, createServer, isIP, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import webAssets from 'edgesip:web-assets';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config/store';
 import type { EdgesipConfig } from '../config/schema';
@@ -34,6 +37,11 @@ import { realClock } from '../platform/real-clock';
 import { readSystemHealth } from '../platform/system-health';
 import { daysLeft, ensureTlsIdentity, type TlsIdentity } from '../platform/tls-identity';
 import { SipTransportLayer } from '../sip/transport/transport-layer';
+import { AdminAccess } from '../web/admin-access';
+import { AdminAccounts, AdminAccountsError, generatePassword } from '../web/admin-accounts';
+import { LoginThrottle } from '../web/login-throttle';
+import { SessionStore } from '../web/sessions';
+import { createRedirectApp, createWebApp } from '../web/web-app';
 import { VERSION } from '../version';
 
 /** Exit codes; 3 tells systemd not to restart into the same bad config. */
@@ -42,10 +50,12 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_BAD_CONFIG = 3;
 
-const USAGE = `usage: edgesipd --data-dir DIR [--sip-port N] [--tls-port N] [--listen ADDR]...
+const USAGE = `usage: edgesipd --data-dir DIR [--sip-port N] [--tls-port N] [--web-port N] [--listen ADDR]...
   --data-dir DIR   configuration and state (config.json is created with defaults)
   --sip-port N     UDP and TCP port (default from config, 5060; 0 picks a free one)
   --tls-port N     TLS port (default from config, 5061; 0 picks a free one)
+  --web-port N     HTTPS admin port (default from config, 8443, where 0 turns it
+                   off; on the command line 0 picks a free one)
   --listen ADDR    listen address, repeatable (default from config: 0.0.0.0 and ::)
   --dns-server A   DNS server for trunk lookups, ADDR or ADDR:PORT, repeatable
                    (default: the system's resolv.conf)`;
@@ -54,6 +64,7 @@ interface Args {
   dataDir: string;
   sipPort?: number;
   tlsPort?: number;
+  webPort?: number;
   listen?: string[];
   dnsServers?: string[];
 }
@@ -65,6 +76,7 @@ function parseCommandLine(argv: string[]): Args {
       'data-dir': { type: 'string' },
       'sip-port': { type: 'string' },
       'tls-port': { type: 'string' },
+      'web-port': { type: 'string' },
       listen: { type: 'string', multiple: true },
       'dns-server': { type: 'string', multiple: true },
       help: { type: 'boolean' },
@@ -93,6 +105,8 @@ function parseCommandLine(argv: string[]): Args {
   const tlsPort = port('tls-port', values['tls-port']);
   if (sipPort !== undefined) args.sipPort = sipPort;
   if (tlsPort !== undefined) args.tlsPort = tlsPort;
+  const webPort = port('web-port', values['web-port']);
+  if (webPort !== undefined) args.webPort = webPort;
   if (values.listen) {
     for (const a of values.listen) if (!isIP(a)) throw new UsageError(`--listen: "${a}" is not an IP address`);
     args.listen = values.listen;
@@ -131,8 +145,20 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   logger.info({ version: VERSION, node: process.version, dataDir: args.dataDir, configCreated: created }, 'edgesipd starting');
 
-  const identity = ensureTlsIdentity(args.dataDir, config.tls.certFile, config.tls.keyFile);
+  let identity = ensureTlsIdentity(args.dataDir, config.tls.certFile, config.tls.keyFile);
   logTlsIdentity(logger, identity);
+
+  let accounts: AdminAccounts;
+  try {
+    accounts = AdminAccounts.load(args.dataDir);
+  } catch (err) {
+    if (err instanceof AdminAccountsError) {
+      logger.error({ code: err.code }, err.message);
+      process.exit(EXIT_BAD_CONFIG);
+    }
+    throw err;
+  }
+  if (accounts.list().length === 0) await createFirstAdmin(accounts, logger);
 
   const clock = realClock();
   const transport = new SipTransportLayer({
@@ -142,7 +168,7 @@ async function main(): Promise<void> {
     idleTimeoutMs: config.sip.idleTimeoutSeconds * 1000,
     connect: (kind, remote) =>
       kind === 'TLS'
-        ? tlsConnect({ host: remote.address, port: remote.port, cert: identity.cert, key: identity.key, minVersion: config.tls.minVersion, rejectUnauthorized: false })
+        ? tlsConnect({ host: remote.address, port: remote.port, cert: identity.cert, key: identity.key, minVersion: holder.current.tls.minVersion, rejectUnauthorized: false })
         : createConnection({ host: remote.address, port: remote.port }),
     onRequest: (req, flow) => service.receiveRequest(req, flow),
     onResponse: (res, flow) => service.receiveResponse(res, flow),
@@ -196,7 +222,7 @@ async function main(): Promise<void> {
   });
   service.setTrunks(trunks);
   // Filled in once the sockets are bound (status shows them).
-  const listening: Listening = { udp: [], tcp: [], tls: [] };
+  const listening: Listening = { udp: [], tcp: [], tls: [], web: [] };
   // Every phone gone at once while the network looks fine is, more often than not, DNS
   // (the ISP's resolver answering differently for the server's name): check it by
   // ourselves and put the findings in the journal.
@@ -219,6 +245,16 @@ async function main(): Promise<void> {
       );
     },
   });
+  const access = new AdminAccess(accounts, new LoginThrottle(clock), new SessionStore(clock, () => holder.current.web.idleTimeoutMinutes * 60_000), clock);
+  // Servers presenting the certificate: SIP-TLS and the HTTPS admin (filled in once bound).
+  const tlsServers: TlsServer[] = [];
+  const webServers: HttpsServer[] = [];
+  const useTls = (next: TlsIdentity) => {
+    identity = next;
+    for (const s of tlsServers) s.setSecureContext({ cert: next.cert, key: next.key, minVersion: holder.current.tls.minVersion });
+    for (const s of webServers) s.setSecureContext({ cert: next.cert, key: next.key, minVersion: holder.current.web.tlsMinVersion });
+    logTlsIdentity(logger, next);
+  };
   const backend = new DaemonAdminBackend({
     dataDir: args.dataDir,
     config: holder,
@@ -232,6 +268,8 @@ async function main(): Promise<void> {
     trunkStatus: { list: () => trunks.status() },
     // Trunk changes (credentials, addresses, enabling) take effect at once.
     onConfigChange: (next) => trunks.apply(next),
+    admins: access,
+    tls: { current: () => identity, use: useTls },
     dnsCheck: (names) => runDnsCheck(names, args.dnsServers, holder.current.diagnostics.publicResolvers),
     status: () =>
       collectStatus({
@@ -250,7 +288,7 @@ async function main(): Promise<void> {
   const control = await startControlServer({ socketPath: join(args.dataDir, 'control.sock'), backend, logger });
 
   // Signal handlers first: a SIGTERM that arrives while binding must still stop cleanly.
-  const servers: Server[] = [];
+  const servers: (Server | HttpServer)[] = [];
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -281,8 +319,18 @@ async function main(): Promise<void> {
   const listen = args.listen ?? config.sip.listen;
   const bound = await bindAll(logger, transport, listen, args.sipPort ?? config.sip.port, args.tlsPort ?? config.sip.tlsPort, config, identity);
   servers.push(...bound.servers);
-  Object.assign(listening, { udp: bound.udp, tcp: bound.tcp, tls: bound.tls });
-  logger.info({ udp: bound.udp, tcp: bound.tcp, tls: bound.tls }, 'edgesipd listening');
+  tlsServers.push(...bound.tlsServers);
+  const web = await startWeb(logger, listen, args.webPort ?? config.web.port, args.webPort !== undefined, holder.current, identity, createWebApp({
+    backend,
+    access,
+    assets: webAssets,
+    logger,
+    idleTimeoutMinutes: () => holder.current.web.idleTimeoutMinutes,
+  }));
+  servers.push(...web.servers);
+  webServers.push(...web.https);
+  Object.assign(listening, { udp: bound.udp, tcp: bound.tcp, tls: bound.tls, web: web.urls });
+  logger.info({ udp: bound.udp, tcp: bound.tcp, tls: bound.tls, web: web.urls, webRedirect: web.redirect }, 'edgesipd listening');
   // Trunks register once the sockets exist (their Via and Contact name them).
   trunks.apply();
   watch.start();
@@ -317,6 +365,88 @@ interface Bound {
   tcp: string[];
   tls: string[];
   servers: Server[];
+  tlsServers: TlsServer[];
+}
+
+/**
+ * No fixed default password, ever: the first start makes `admin` a random one and
+ * shows it once, on stderr (the console, or the journal under systemd) — never in the
+ * JSON log. `edgesip admin passwd` replaces it.
+ */
+async function createFirstAdmin(accounts: AdminAccounts, logger: Logger): Promise<void> {
+  const password = generatePassword();
+  await accounts.setPassword('admin', password);
+  process.stderr.write(
+    [
+      '',
+      '================================================================',
+      ' EdgeSIP web admin: user "admin", initial password (shown once):',
+      `   ${password}`,
+      ' Change it: edgesip admin passwd     修改密码：edgesip admin passwd',
+      '================================================================',
+      '',
+    ].join('\n'),
+  );
+  logger.warn({ user: 'admin' }, 'web admin account created with a generated password, shown once on stderr; change it with edgesip admin passwd');
+}
+
+interface WebBound {
+  https: HttpsServer[];
+  servers: (Server | HttpServer)[];
+  urls: string[];
+  redirect: string[];
+}
+
+/**
+ * The HTTPS admin on every listen address (port 0 from the config: off; from the
+ * command line: a free port, the same for every address), and the optional plain-HTTP
+ * port that only redirects. Same certificate as SIP-TLS.
+ */
+async function startWeb(
+  logger: Logger,
+  listen: string[],
+  port: number,
+  zeroPicks: boolean,
+  config: EdgesipConfig,
+  identity: TlsIdentity,
+  app: ReturnType<typeof createWebApp>,
+): Promise<WebBound> {
+  const out: WebBound = { https: [], servers: [], urls: [], redirect: [] };
+  if (port === 0 && !zeroPicks) {
+    logger.info({}, 'web admin off (web.port is 0)');
+    return out;
+  }
+  let webPort = port;
+  for (const address of listen) {
+    const server = createHttpsServer({ cert: identity.cert, key: identity.key, minVersion: config.web.tlsMinVersion }, app);
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    try {
+      await listenTcp(server, address, webPort);
+    } catch (err) {
+      if (isIP(address) === 6 && isNoIpv6(err)) continue;
+      throw err;
+    }
+    webPort = (server.address() as { port: number }).port;
+    out.https.push(server);
+    out.servers.push(server);
+    out.urls.push(isIP(address) === 6 ? `[${address}]:${webPort}` : `${address}:${webPort}`);
+  }
+  const redirectPort = config.web.httpRedirectPort;
+  if (redirectPort !== 0 && out.https.length > 0) {
+    for (const address of listen) {
+      const server = createHttpServer(createRedirectApp(() => webPort));
+      try {
+        await listenTcp(server, address, redirectPort);
+      } catch (err) {
+        if (isIP(address) === 6 && isNoIpv6(err)) continue;
+        throw err;
+      }
+      out.servers.push(server);
+      out.redirect.push(isIP(address) === 6 ? `[${address}]:${redirectPort}` : `${address}:${redirectPort}`);
+    }
+  }
+  return out;
 }
 
 /**
@@ -333,7 +463,7 @@ async function bindAll(
   config: EdgesipConfig,
   identity: TlsIdentity,
 ): Promise<Bound> {
-  const bound: Bound = { udp: [], tcp: [], tls: [], servers: [] };
+  const bound: Bound = { udp: [], tcp: [], tls: [], servers: [], tlsServers: [] };
   let port = sipPort;
   let securePort = tlsPort;
   let retries = 0;
@@ -378,6 +508,7 @@ async function bindAll(
     bound.tcp.push(show(port));
     bound.tls.push(show(securePort));
     bound.servers.push(tcp, tls);
+    bound.tlsServers.push(tls);
   }
   if (bound.udp.length === 0) throw new Error('no listen address could be bound');
   return bound;

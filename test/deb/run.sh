@@ -95,7 +95,7 @@ apt_in_root() { chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get -y -q 
 
 start_daemon() { # $1 = log file; runs as the service account, like the unit
   chroot --userspec=edgesip:edgesip "$root" /usr/sbin/edgesipd --data-dir /var/lib/edgesip \
-    --listen 127.0.0.1 --sip-port "$sip_port" --tls-port "$tls_port" >"$1" 2>&1 &
+    --listen 127.0.0.1 --sip-port "$sip_port" --tls-port "$tls_port" --web-port "$web_port" >"$1" 2>&1 &
   daemon_pid=$!
   daemon_pids+=("$daemon_pid")
   for _ in $(seq 240); do
@@ -131,6 +131,7 @@ for arch in $arches; do
   cp "$work/old-$arch.deb" "$work/new-$arch.deb" "$root/tmp/"
   sip_port=$(( 30000 + RANDOM % 20000 ))
   tls_port=$(( sip_port + 1 ))
+  web_port=$(( sip_port + 2 ))
   [ "$(in_root dpkg --print-architecture)" = "$arch" ] || fail "the chroot is not $arch"
   ! in_root sh -c 'command -v node' >/dev/null || fail "node is in the base chroot already"
 
@@ -159,8 +160,14 @@ for arch in $arches; do
   sipsak -s "sip:ping@127.0.0.1:$sip_port" >/dev/null || fail "no answer to OPTIONS over UDP ($arch)"
   sipsak -s "sip:ping@127.0.0.1:$sip_port" -E tcp >/dev/null || fail "no answer to OPTIONS over TCP ($arch)"
   [ "$(in_root stat -c %U /var/lib/edgesip/config.json)" = edgesip ] || fail "config.json not owned by edgesip"
+  grep -q 'initial password (shown once)' "$work/daemon-$arch-1.log" || fail "no generated first admin password at first start ($arch)"
+  openssl s_client -connect "127.0.0.1:$web_port" -tls1_3 </dev/null 2>/dev/null | grep -q 'TLSv1.3' || fail "the HTTPS admin does not speak TLS 1.3 ($arch)"
+  echo "  HTTPS admin on $web_port: TLS 1.3"
   in_root edgesip ext add 301 --password deb-test-301-pw --name "Deb test" >/dev/null || fail "edgesip ext add ($arch)"
   in_root edgesip ext list --json | grep -q '"number":"301"' || fail "edgesip ext list ($arch)"
+  printf 'deb-test admin passphrase\n' | in_root edgesip admin passwd --password-stdin >/dev/null || fail "edgesip admin passwd ($arch)"
+  in_root edgesip admin list --json | grep -q '"user":"admin"' || fail "edgesip admin list ($arch)"
+  [ "$(in_root stat -c '%U %a' /var/lib/edgesip/admins.json)" = "edgesip 600" ] || fail "admins.json owner/mode ($arch)"
   stop_daemon
   # SIPp knows only MD5 and answers the first challenge: offer MD5 first, as an
   # admin with such phones would.

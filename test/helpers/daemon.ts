@@ -10,8 +10,12 @@ export interface RunningDaemon {
   udpPort: number;
   tcpPort: number;
   tlsPort: number;
+  /** HTTPS admin port (0 when the web admin is off). */
+  webPort: number;
   /** Every stdout line parsed as JSON so far (pino), in order. */
   logs: Record<string, unknown>[];
+  /** Everything written to stderr so far (the first start's admin password banner). */
+  stderr(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -35,6 +39,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
     '--data-dir', dataDir,
     '--sip-port', '0',
     '--tls-port', '0',
+    '--web-port', '0',
     ...listen.flatMap((a) => ['--listen', a]),
     ...(options.args ?? []),
   ];
@@ -71,7 +76,9 @@ export async function startDaemon(options: StartOptions = {}): Promise<RunningDa
     udpPort: portOf(entry.udp),
     tcpPort: portOf(entry.tcp),
     tlsPort: portOf(entry.tls),
+    webPort: Array.isArray(entry.web) && entry.web.length > 0 ? portOf(entry.web) : 0,
     logs,
+    stderr: () => stderr,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const code = await exited;

@@ -34,6 +34,7 @@ export async function statusCommand(args: string[], ctx: CliContext): Promise<nu
     ['SIP', sipLine(ctx, status)],
     [ctx.t('statusSystem'), systemLine(ctx, status)],
     ['TLS', tlsLine(ctx, status)],
+    [ctx.t('statusWeb'), status.web.listening.length > 0 ? status.web.listening.map((a) => `https://${a}/`).join(' ') : ctx.t('statusWebOff')],
   ];
   const width = Math.max(...lines.map(([label]) => displayWidth(label)));
   for (const [label, text] of lines) ctx.out(`${label}${' '.repeat(width - displayWidth(label) + 2)}${text}`);

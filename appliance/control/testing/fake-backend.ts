@@ -2,9 +2,16 @@
  * Test doubles for the control API: an in-memory AdminBackend and a logger that keeps
  * its entries. Used by control/server.test.ts and cli/cli.test.ts only.
  */
-import { DEFAULT_PERMISSION, defaultForward, defaultRequestUriParams, type DialRule, type InboundDid, type Language } from '../../config/schema';
+import { DEFAULT_PERMISSION, defaultForward, defaultRequestUriParams, defaultWeb, type DialRule, type InboundDid, type Language } from '../../config/schema';
 import {
   AdminError,
+  type AdminAccountInput,
+  type AdminAccountView,
+  type ServiceSettings,
+  type ServiceSettingsInput,
+  type ServiceSettingsView,
+  type TlsCertificateView,
+  type TlsInstallInput,
   type ActiveCallView,
   type CallRecord,
   type CdrListQuery,
@@ -166,6 +173,7 @@ export class FakeBackend implements AdminBackend {
       blocks: 2,
     },
     tls: { notAfter: '2034-04-29T10:00:00.000Z', daysLeft: 3620, selfSigned: true },
+    web: { listening: ['0.0.0.0:8443'] },
   };
   inbound: InboundView = { dids: [], defaultDestination: '' };
 
@@ -406,6 +414,112 @@ export class FakeBackend implements AdminBackend {
     this.language = language;
     return this.getLanguage();
   }
+
+  /** Web admin accounts by user name; one, `admin`, at first. */
+  readonly admins = new Map<string, AdminAccountView>([
+    ['admin', { user: 'admin', createdAt: '2024-05-01T08:00:00.000Z', passwordChangedAt: '2024-05-01T08:00:00.000Z', lockedUntil: null }],
+  ]);
+  /** The last password addAdmin or setAdminPassword received (to check what the CLI sent). */
+  lastAdminPassword: { user: string; password: string } | undefined;
+  /** The time stamps the fake gives to admin changes. */
+  adminNow = '2024-06-01T12:00:00.000Z';
+
+  listAdmins(): AdminAccountView[] {
+    return [...this.admins.values()].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0)).map((a) => ({ ...a }));
+  }
+  async addAdmin(input: AdminAccountInput): Promise<AdminAccountView> {
+    if (this.admins.has(input.user)) throw new AdminError('EDGESIP_ERR_EXISTS', `admin ${input.user} already exists`, 'user');
+    const view: AdminAccountView = { user: input.user, createdAt: this.adminNow, passwordChangedAt: this.adminNow, lockedUntil: null };
+    this.admins.set(input.user, view);
+    this.lastAdminPassword = { user: input.user, password: input.password };
+    return { ...view };
+  }
+  async setAdminPassword(user: string, password: string): Promise<AdminAccountView> {
+    const old = this.adminOf(user);
+    const view: AdminAccountView = { ...old, passwordChangedAt: this.adminNow, lockedUntil: null };
+    this.admins.set(user, view);
+    this.lastAdminPassword = { user, password };
+    return { ...view };
+  }
+  async removeAdmin(user: string): Promise<void> {
+    this.adminOf(user);
+    if (this.admins.size === 1) throw new AdminError('EDGESIP_ERR_CONFLICT', `${user} is the last admin account; add another one first`);
+    this.admins.delete(user);
+  }
+  async unlockAdmin(user: string): Promise<AdminAccountView> {
+    const view: AdminAccountView = { ...this.adminOf(user), lockedUntil: null };
+    this.admins.set(user, view);
+    return { ...view };
+  }
+  private adminOf(user: string): AdminAccountView {
+    const found = this.admins.get(user);
+    if (found === undefined) throw new AdminError('EDGESIP_ERR_NOT_FOUND', `no admin ${user}`, 'user');
+    return found;
+  }
+
+  /** The certificate in use: the self-signed one at first. */
+  tls: TlsCertificateView = {
+    subject: 'CN=edgesip',
+    issuer: 'CN=edgesip',
+    subjectAltName: 'DNS:edgesip, DNS:edgesip.local, DNS:localhost, IP Address:127.0.0.1',
+    notBefore: '2024-05-01T10:00:00.000Z',
+    notAfter: '2034-04-29T10:00:00.000Z',
+    daysLeft: 3620,
+    expiryWarning: false,
+    selfSigned: true,
+    fingerprint256: 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89',
+    certFile: '/var/lib/edgesip/tls/edgesip.crt',
+  };
+  /** What installTls serves after a successful install. */
+  installedTls: TlsCertificateView = {
+    subject: 'CN=pbx.example.com',
+    issuer: "C=US\nO=Let's Encrypt\nCN=R11",
+    subjectAltName: 'DNS:pbx.example.com',
+    notBefore: '2024-05-01T00:00:00.000Z',
+    notAfter: '2024-07-30T00:00:00.000Z',
+    daysLeft: 20,
+    expiryWarning: true,
+    selfSigned: false,
+    fingerprint256: '12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0',
+    certFile: '/var/lib/edgesip/tls/installed.crt',
+  };
+  /** Every pair installTls received. */
+  readonly tlsInputs: TlsInstallInput[] = [];
+
+  getTls(): TlsCertificateView {
+    return { ...this.tls };
+  }
+  /** Any pair whose certificate holds a certificate block; a key containing 'MISMATCH' does not fit. */
+  async installTls(input: TlsInstallInput): Promise<TlsCertificateView> {
+    this.tlsInputs.push(input);
+    if (!input.cert.includes('BEGIN CERTIFICATE')) throw new AdminError('EDGESIP_ERR_INVALID', 'is not a PEM certificate', 'cert');
+    if (input.key.includes('MISMATCH')) throw new AdminError('EDGESIP_ERR_INVALID', 'does not match the certificate', 'key');
+    this.tls = { ...this.installedTls };
+    return this.getTls();
+  }
+
+  /** The saved settings; the ports in use are those of the start (restartRequired when they differ). */
+  settings: ServiceSettings = { sip: { port: 5060, tlsPort: 5061, tlsMinVersion: 'TLSv1.2' }, web: defaultWeb() };
+  private readonly portsInUse = portsOf(this.settings);
+  /** Every settings change received. */
+  readonly settingsInputs: ServiceSettingsInput[] = [];
+
+  getSettings(): ServiceSettingsView {
+    const { sip, web } = this.settings;
+    return { sip: { ...sip }, web: { ...web }, restartRequired: portsOf(this.settings) !== this.portsInUse };
+  }
+  async updateSettings(input: ServiceSettingsInput): Promise<ServiceSettingsView> {
+    this.settingsInputs.push(input);
+    const next: ServiceSettings = { sip: { ...this.settings.sip, ...input.sip }, web: { ...this.settings.web, ...input.web } };
+    if (next.sip.port === next.sip.tlsPort) throw new AdminError('EDGESIP_ERR_INVALID', 'must differ from sip.port', 'sip.tlsPort');
+    this.settings = next;
+    return this.getSettings();
+  }
+}
+
+/** The ports of `s`, as one comparable string. */
+function portsOf(s: ServiceSettings): string {
+  return [s.sip.port, s.sip.tlsPort, s.web.port, s.web.httpRedirectPort].join(' ');
 }
 
 export interface LogEntry {
