@@ -13,6 +13,8 @@ for tool_pkg in sipp:sip-tester sipsak:sipsak openssl:openssl ip:iproute2 unshar
   tool=${tool_pkg%%:*} pkg=${tool_pkg#*:}
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || need_apt+=("$pkg")
 done
+# Chinese glyphs for the browser tests' screenshots of the zh-CN pages.
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   as_root apt-get update -qq

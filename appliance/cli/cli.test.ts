@@ -12,7 +12,8 @@ import { FakeBackend, memoryLogger, type LogEntry } from '../control/testing/fak
 import { adminPasswordProblem } from '../control/validate';
 import { cdrToCsv } from '../pbx/cdr/csv';
 import { repoRoot } from '../../test/helpers/paths';
-import { generatePassword, PASSWORD_ALPHABET, type TtyInput } from './commands/admin';
+import { generatePassword, PASSWORD_ALPHABET } from '../platform/generated-password';
+import type { TtyInput } from './commands/admin';
 import { displayWidth, renderTable } from './commands/common';
 import { runCli } from './run';
 

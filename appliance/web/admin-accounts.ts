@@ -29,8 +29,6 @@ interface AdminsFile {
 const COST = { log2N: 15, r: 8, p: 1 };
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
-/** Alphabet of generated passwords: no 0/O, 1/l/I, so they can be read off a console. */
-const READABLE = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 export class AdminAccountsError extends Error {
   override readonly name = 'AdminAccountsError';
@@ -147,16 +145,4 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   if (expected.length !== KEY_BYTES) return false;
   const key = await derive(password, Buffer.from(parts[4]!, 'base64'), log2N, r, p);
   return timingSafeEqual(key, expected);
-}
-
-/** A password of `length` characters from READABLE, uniformly (rejection sampling). */
-export function generatePassword(length = 20): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // 256 - 256 % 56: bytes at or above it would favour the first letters.
-      if (byte < 256 - (256 % READABLE.length) && out.length < length) out += READABLE[byte % READABLE.length];
-    }
-  }
-  return out;
 }

@@ -7,19 +7,21 @@
  * both languages with a screenshot in test-artifacts/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { defaultConfig } from '../../appliance/config/schema';
-import type { AclView, BlockView, DialRule, ExtensionView, LanguageView, StatusView } from '../../appliance/control/backend';
+import type { AclView, BlockView, CallRecord, DialRule, ExtensionView, LanguageView, StatusView } from '../../appliance/control/backend';
+import { digestResponse, parseChallenge } from '../../appliance/sip/auth/digest';
 import { launchBrowser, openAdminPage, screenshot, screenshotDir, type AdminPage } from '../helpers/browser';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { startDnsServer, type RunningDnsServer } from '../helpers/dns-server';
 import { okTo, register } from '../helpers/registering';
-import { udpPeer } from '../helpers/sip-peer';
+import { branch, headerOf, statusOf, udpPeer, type Peer } from '../helpers/sip-peer';
 
 const ADMIN_PASSWORD = 'Browser-Test-Admin-9';
 const EXT = '201';
@@ -71,6 +73,47 @@ function control(dataDir: string, method: string, path: string, body?: unknown):
   });
 }
 
+/**
+ * A call from `from` to `to`, which is not registered: INVITE, 407, INVITE with digest,
+ * 480, each answer ACKed. Returns the final status; the daemon writes one call record.
+ */
+async function callUnregistered(peer: Peer, from: string, password: string, to: string): Promise<number | undefined> {
+  const callId = `${randomBytes(6).toString('hex')}@web-test`;
+  const fromTag = randomBytes(4).toString('hex');
+  const uri = `sip:${to}@127.0.0.1`;
+  const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+  const common = (method: string, cseq: number, via: string, to: string) =>
+    `Via: SIP/2.0/UDP 127.0.0.1:${peer.localPort};branch=${via};rport\r\nMax-Forwards: 70\r\n` +
+    `From: <sip:${from}@127.0.0.1>;tag=${fromTag}\r\nTo: ${to}\r\nCall-ID: ${callId}\r\nCSeq: ${cseq} ${method}\r\n`;
+  const invite = (cseq: number, via: string, auth?: string) =>
+    `INVITE ${uri} SIP/2.0\r\n${common('INVITE', cseq, via, `<${uri}>`)}Contact: <sip:${from}@127.0.0.1:${peer.localPort}>\r\n` +
+    (auth === undefined ? '' : `Proxy-Authorization: ${auth}\r\n`) +
+    `Content-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`;
+  const ack = (cseq: number, via: string, final: Buffer) => `ACK ${uri} SIP/2.0\r\n${common('ACK', cseq, via, headerOf(final, 'To') ?? '')}Content-Length: 0\r\n\r\n`;
+  const finalAnswer = async (): Promise<Buffer | undefined> => {
+    for (;;) {
+      const m = await peer.next(10_000);
+      if (m === undefined) return undefined;
+      if (headerOf(m, 'Call-ID') === callId && (statusOf(m) ?? 0) >= 200) return m;
+    }
+  };
+  const first = branch();
+  peer.send(invite(1, first));
+  const challenge = await finalAnswer();
+  assert.equal(statusOf(challenge), 407);
+  peer.send(ack(1, first, challenge!));
+  const c = parseChallenge(headerOf(challenge!, 'Proxy-Authenticate') ?? '');
+  const algorithm = c.algorithm ?? 'MD5';
+  const cnonce = randomBytes(8).toString('hex');
+  const response = digestResponse({ algorithm, username: from, realm: c.realm, password, method: 'INVITE', uri, nonce: c.nonce, qop: 'auth', nc: '00000001', cnonce });
+  const auth = `Digest username="${from}", realm="${c.realm}", nonce="${c.nonce}", uri="${uri}", response="${response}", algorithm=${algorithm}, qop=auth, nc=00000001, cnonce="${cnonce}"`;
+  const second = branch();
+  peer.send(invite(2, second, auth));
+  const final = await finalAnswer();
+  if (final !== undefined) peer.send(ack(2, second, final));
+  return statusOf(final);
+}
+
 describe('web admin in chromium', () => {
   let d: RunningDaemon;
   let dataDir: string;
@@ -87,9 +130,11 @@ describe('web admin in chromium', () => {
     return (await r.json()) as T;
   }
 
+  /** Opens a page from the menu and waits until its first data has arrived. */
   async function openPage(id: PageId): Promise<void> {
     await page.getByTestId(`nav-${id}`).click();
     await page.getByTestId(`page-${id}`).waitFor();
+    await page.getByTestId('loading').first().waitFor({ state: 'detached' });
   }
 
   async function login(password: string): Promise<void> {
@@ -98,10 +143,9 @@ describe('web admin in chromium', () => {
     await page.getByTestId('login-submit').click();
   }
 
+  /** Waits for the success notice saying `pattern` (an earlier notice may still be showing). */
   async function expectNotice(pattern: RegExp): Promise<void> {
-    const notice = page.getByTestId('notice-success');
-    await notice.waitFor();
-    assert.match((await notice.textContent()) ?? '', pattern);
+    await page.getByTestId('notice-success').filter({ hasText: pattern }).waitFor();
   }
 
   before(async () => {
@@ -315,6 +359,43 @@ describe('web admin in chromium', () => {
     }
   });
 
+  test('a finished call is in the call records and downloads as CSV', async () => {
+    const added = await control(dataDir, 'POST', '/v1/extensions', { number: '202', password: 'Ext-202-secret-pass' });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const peer = await udpPeer(d.udpPort);
+    try {
+      assert.equal(await callUnregistered(peer, EXT, EXT_PASSWORD, '202'), 480);
+    } finally {
+      peer.close();
+    }
+    let records: CallRecord[] = [];
+    for (let i = 0; i < 50 && records.length === 0; i++) {
+      records = (await apiGet<CallRecord[]>('/api/v1/cdr')).filter((r) => r.caller === EXT && r.callee === '202');
+      if (records.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(records.length, 1, 'no call record');
+    const record = records[0]!;
+    await openPage('calls');
+    const row = page.getByTestId(`row-${record.id}`);
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /failed/);
+    // The since/until filter: a period before the call finds nothing.
+    await page.locator('#cdr-until').fill('2020-01-01T00:00');
+    await page.getByTestId('cdr-search').click();
+    await row.waitFor({ state: 'detached' });
+    await page.locator('#cdr-until').fill('');
+    await page.locator('#cdr-since').fill('2020-01-01T00:00');
+    await page.getByTestId('cdr-search').click();
+    await row.waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('cdr-export').click()]);
+    assert.match(download.suggestedFilename(), /^edgesip-cdr-.*\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const lines = csv.split('\r\n');
+    assert.match(lines[0]!, /^id,call_id,caller,caller_name,callee,/);
+    assert.ok(lines.some((l) => l.startsWith(`${record.id},`) && l.includes(',failed,480,')), csv);
+    await expectNotice(/1 records saved as CSV/);
+  });
+
   test('the DNS check shows both resolvers side by side, the disagreement and the dig lines', async () => {
     await openPage('diagnostics');
     await page.locator('#dns-names').fill(DNS_NAME);
@@ -342,7 +423,6 @@ describe('web admin in chromium', () => {
     for (const id of PAGES) {
       await openPage(id);
       assert.equal(await page.locator('main h1').textContent(), HEADINGS.en[id]);
-      await page.waitForLoadState('networkidle');
       assert.equal(await page.getByTestId('load-error').count(), 0, `${id}: ${await page.getByTestId('load-error').allTextContents()}`);
       await screenshot(page, `${id}-en`);
     }
@@ -366,7 +446,6 @@ describe('web admin in chromium', () => {
     for (const id of PAGES) {
       await openPage(id);
       assert.equal(await page.locator('main h1').textContent(), HEADINGS['zh-CN'][id]);
-      await page.waitForLoadState('networkidle');
       assert.equal(await page.getByTestId('load-error').count(), 0, id);
       await screenshot(page, `${id}-zh-CN`);
     }

@@ -1,7 +1,7 @@
 /** edgesip admin list|add|passwd|remove|unlock — web admin accounts through the control API. */
-import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { AdminAccountView } from '../../control/backend';
+import { generatePassword } from '../../platform/generated-password';
 import {
   callApi,
   cell,
@@ -128,29 +128,6 @@ async function newPassword(ctx: CliContext, values: Parsed['values'], user: stri
 }
 
 /** Letters and digits that cannot be mistaken for one another (no 0 O o 1 l I). */
-export const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
-const GROUPS = 4;
-const GROUP_LENGTH = 5;
-
-/**
- * A random password of 20 characters from PASSWORD_ALPHABET (about 115 bits), in groups
- * of five joined by dashes so that it can be read out and typed: `Xk7pM-...`.
- */
-export function generatePassword(): string {
-  const n = PASSWORD_ALPHABET.length;
-  // Bytes at or above the largest multiple of n would favour the first letters: skipped.
-  const limit = 256 - (256 % n);
-  const chars: string[] = [];
-  while (chars.length < GROUPS * GROUP_LENGTH) {
-    for (const b of randomBytes(32)) {
-      if (b < limit && chars.length < GROUPS * GROUP_LENGTH) chars.push(PASSWORD_ALPHABET[b % n] as string);
-    }
-  }
-  const groups: string[] = [];
-  for (let i = 0; i < GROUPS; i++) groups.push(chars.slice(i * GROUP_LENGTH, (i + 1) * GROUP_LENGTH).join(''));
-  return groups.join('-');
-}
-
 /** A terminal's standard input (node's tty.ReadStream), as far as the prompt needs it. */
 export interface TtyInput extends NodeJS.ReadableStream {
   isTTY?: boolean;

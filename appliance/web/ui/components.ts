@@ -263,7 +263,7 @@ export function usePolling(reload: () => Promise<void>, ms: number): void {
 export function LoadState(props: { loaded: Loaded<unknown> }) {
   const { loaded } = props;
   if (loaded.error !== null) return html`<p class="form-error" role="alert" data-testid="load-error">${errorText(loaded.error)}</p>`;
-  if (loaded.loading && loaded.data === undefined) return html`<p class="muted">${t('common.loading')}</p>`;
+  if (loaded.loading && loaded.data === undefined) return html`<p class="muted" data-testid="loading">${t('common.loading')}</p>`;
   return null;
 }
 

@@ -101,7 +101,9 @@ function CallRecords() {
       </div>
       <${FormError} error=${action.error} fields=${['since', 'until', 'limit']} />
     </form>
-    <p class="muted" data-testid="cdr-count">${records === undefined ? action.busy && t('common.loading') : t('cdr.count', { n: list.length })}</p>
+    ${records === undefined
+      ? action.busy && html`<p class="muted" data-testid="loading">${t('common.loading')}</p>`
+      : html`<p class="muted" data-testid="cdr-count">${t('cdr.count', { n: list.length })}</p>`}
     <table data-testid="cdr-table">
       <thead>
         <tr>
