@@ -57,6 +57,7 @@ const common = {
 const binaries = {
   edgesipd: 'appliance/main/edgesipd.ts',
   edgesip: 'appliance/main/edgesip.ts',
+  'edgesip-fxs': 'appliance/main/edgesip-fxs.ts',
 };
 
 await build({

@@ -55,7 +55,7 @@ cp appliance/cli/completion.bash "$src/appliance/cli/"
 # The bundles, without their shebang (wrappers in /usr/bin and /usr/sbin run them
 # with Debian's node), and their source maps for readable stack traces.
 stage=$src/debian/stage
-for bin in edgesipd edgesip; do
+for bin in edgesipd edgesip edgesip-fxs; do
   tail -n +2 "dist/$bin.js" > "$stage/$bin.js"
   cp "dist/$bin.js.map" "$stage/"
 done

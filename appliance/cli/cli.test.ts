@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,6 +10,8 @@ import type { AdminAccountView, ServiceSettingsView } from '../control/backend';
 import { startControlServer, type ControlServer } from '../control/server';
 import { FakeBackend, memoryLogger, type LogEntry } from '../control/testing/fake-backend';
 import { adminPasswordProblem } from '../control/validate';
+import type { FxsStatus } from '../fxs/status';
+import { startFxsStatusServer, type FxsStatusServer } from '../fxs/status-server';
 import { cdrToCsv } from '../pbx/cdr/csv';
 import { repoRoot } from '../../test/helpers/paths';
 import { generatePassword, PASSWORD_ALPHABET } from '../platform/generated-password';
@@ -1586,5 +1588,196 @@ describe('edgesip CLI: web admins, the TLS certificate, service settings', () =>
     assert.match(usage, /\n {2}cert show\|install +show or install the TLS certificate\n/);
     assert.match(usage, /\n {2}settings show\|set +ports, TLS versions and the web admin idle timeout\n/);
     assert.match((await run(['--help'], { env: ZH })).out, /\n {2}settings show\|set +端口、TLS 版本和 Web 管理界面的空闲超时\n/);
+  });
+});
+
+describe('edgesip fxs', () => {
+  let dir: string;
+  let server: FxsStatusServer;
+  let agentStatus: FxsStatus;
+  let agentFails = false;
+  const cli = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}) => run(['fxs', ...args, '--fxs-dir', dir], options);
+
+  const healthy = (): FxsStatus => ({
+    version: '0.1.0',
+    board: { state: 'up', path: '/dev/ttyUSB0', firmware: 'fxs-4 1.2.0', lines: 4, badFrames: 0, reconnects: 1 },
+    server: '127.0.0.1:5060 UDP',
+    local: '0.0.0.0:5070',
+    lines: [
+      { line: 1, username: '301', registration: 'registered', hook: 'on-hook', call: 'idle', expiresInSeconds: 280 },
+      { line: 2, username: '302', registration: 'registered', hook: 'off-hook', call: 'connected', peer: '1001', expiresInSeconds: 45 },
+      { line: 3, username: '303', registration: 'disabled', hook: 'unknown', call: 'idle' },
+    ],
+  });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edgesip-cli-fxs-'));
+    agentStatus = healthy();
+    server = await startFxsStatusServer({
+      socketPath: join(dir, 'fxs.sock'),
+      status: () => {
+        if (agentFails) throw new Error('status source broken');
+        return agentStatus;
+      },
+      logger: memoryLogger([]),
+    });
+  });
+
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('healthy: the board line and a table per line, exit 0; --json prints the status', async () => {
+    agentStatus = healthy();
+    const r = await cli(['status']);
+    assert.equal(r.err, '');
+    assert.equal(
+      r.out,
+      [
+        'board up (/dev/ttyUSB0, firmware fxs-4 1.2.0, 4 lines, 0 bad frames, 1 reconnects); server 127.0.0.1:5060 UDP, local 0.0.0.0:5070',
+        'LINE  ACCOUNT  REGISTRATION                   HOOK      CALL              LAST ERROR',
+        '1     301      registered (expires in 4m40s)  on hook   idle              -',
+        '2     302      registered (expires in 45s)    off hook  connected (1001)  -',
+        '3     303      disabled                       unknown   idle              -',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(r.code, 0);
+    const json = await cli(['status', '--json']);
+    assert.equal(json.code, 0);
+    assert.equal(json.out, `${JSON.stringify(healthy())}\n`);
+    // --fxs-dir=DIR, before or after --json.
+    assert.equal((await run(['fxs', 'status', `--fxs-dir=${dir}`, '--json'])).code, 0);
+  });
+
+  test('needs attention: every failing line and the board are listed, exit 1 (also with --json)', async () => {
+    agentStatus = {
+      ...healthy(),
+      board: { state: 'down', path: '/dev/ttyUSB0', badFrames: 17, reconnects: 4 },
+      lines: [
+        { line: 1, username: '301', registration: 'auth-failed', hook: 'on-hook', call: 'idle', lastError: '403 Forbidden' },
+        { line: 2, username: '302', registration: 'failed', hook: 'off-hook', call: 'busy-tone', lastError: '503 Service Unavailable', retryInSeconds: 30 },
+        { line: 3, username: '303', registration: 'unreachable', hook: 'unknown', call: 'idle', retryInSeconds: 125 },
+        { line: 4, username: '304', registration: 'registered', hook: 'on-hook', call: 'ringing', peer: 'sip:1001@pbx' },
+      ],
+    };
+    const r = await cli(['status']);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, '');
+    const lines = r.out.trimEnd().split('\n');
+    assert.equal(lines[0], 'board down (/dev/ttyUSB0, 17 bad frames, 4 reconnects); server 127.0.0.1:5060 UDP, local 0.0.0.0:5070');
+    const starts = columnStarts(lines[1] as string);
+    const col = (row: string, i: number): string => row.slice(starts[i], starts[i + 1]).trim();
+    assert.equal(col(lines[2] as string, 2), 'wrong credentials');
+    assert.equal(col(lines[2] as string, 5), '403 Forbidden');
+    assert.equal(col(lines[3] as string, 2), 'failed (retry in 30s)');
+    assert.equal(col(lines[3] as string, 4), 'busy tone');
+    assert.equal(col(lines[4] as string, 2), 'unreachable (retry in 2m05s)');
+    assert.equal(col(lines[5] as string, 2), 'registered');
+    assert.equal(col(lines[5] as string, 4), 'ringing (sip:1001@pbx)');
+    assert.deepEqual(lines.slice(6), [
+      'needs attention:',
+      '  - the line board on /dev/ttyUSB0 is down (check its cable and power)',
+      '  - line 1 (301): the server refused its credentials (403 Forbidden); check username, authUsername and password in fxs.json',
+      '  - line 2 (302) failed to register (503 Service Unavailable)',
+      '  - line 3 (303): the server 127.0.0.1:5060 UDP does not answer',
+    ]);
+    const json = await cli(['status', '--json']);
+    assert.equal(json.code, 1);
+    assert.deepEqual(JSON.parse(json.out), agentStatus);
+
+    // Not yet up, not yet registered: still exit 1, with the reason.
+    agentStatus = { ...healthy(), board: { ...healthy().board, state: 'connecting' }, lines: [{ line: 1, username: '301', registration: 'registering', hook: 'on-hook', call: 'idle' }] };
+    const starting = await cli(['status']);
+    assert.equal(starting.code, 1);
+    assert.match(starting.out, /needs attention:\n {2}- the line board on \/dev\/ttyUSB0 is not connected yet\n {2}- line 1 \(301\) is not registered yet\n$/);
+  });
+
+  test('no lines: the board line, a note on stderr; exit 0 when the board is up', async () => {
+    agentStatus = { ...healthy(), lines: [] };
+    const r = await cli(['status']);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /^board up .*\n$/);
+    assert.equal(r.err, "no lines configured (add them to fxs.json in the agent's data dir)\n");
+  });
+
+  test('in Simplified Chinese', async () => {
+    agentStatus = { ...healthy(), lines: [...healthy().lines, { line: 4, username: '304', registration: 'auth-failed', hook: 'off-hook', call: 'dial-tone', lastError: '403 Forbidden' }] };
+    const r = await cli(['status'], { env: ZH });
+    assert.equal(r.code, 1);
+    const lines = r.out.trimEnd().split('\n');
+    assert.equal(lines[0], '线路板正常（/dev/ttyUSB0，固件 fxs-4 1.2.0，4 路，坏帧 0 个，重连 1 次）；服务器 127.0.0.1:5060 UDP，本地 0.0.0.0:5070');
+    assert.match(lines[1] as string, /^线路 +账号 +注册 +摘挂机 +通话 +最近错误$/);
+    assert.match(lines[2] as string, /^1 +301 +已注册（4m40s 后到期） +挂机 +空闲 +-$/);
+    assert.match(lines[3] as string, /^2 +302 +已注册（45s 后到期） +摘机 +通话中（1001） +-$/);
+    assert.match(lines[5] as string, /^4 +304 +账号或密码错误 +摘机 +拨号音 +403 Forbidden$/);
+    assert.deepEqual(lines.slice(6), ['需要处理：', '  - 线路 4（304）：服务器拒绝了其账号或密码（403 Forbidden）；请检查 fxs.json 中的 username、authUsername 和 password']);
+    // Columns line up by display width: the HOOK column starts at the same width on every row.
+    const hookAt = (line: string): number => displayWidth(line.slice(0, line.search(/(摘挂机|摘机|挂机|未知)/)));
+    assert.deepEqual(lines.slice(2, 6).map(hookAt), Array(4).fill(hookAt(lines[1] as string)));
+  });
+
+  test('agent not running: exit 3 naming the socket (default dir /var/lib/edgesip/fxs)', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'edgesip-cli-fxs-'));
+    try {
+      for (const args of [['fxs', 'status'], ['fxs', 'status', '--json']]) {
+        const r = await run([...args, '--fxs-dir', empty]);
+        assert.deepEqual(r, { code: 3, out: '', err: `edgesip: edgesip-fxs is not running (no status socket at ${join(empty, 'fxs.sock')})\n` });
+      }
+      const zh = await run(['fxs', 'status', '--fxs-dir', empty], { env: ZH });
+      assert.equal(zh.code, 3);
+      assert.equal(zh.err, `edgesip: edgesip-fxs 未运行（${join(empty, 'fxs.sock')} 处没有状态套接字）\n`);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+    if (!existsSync('/var/lib/edgesip/fxs/fxs.sock')) {
+      assert.deepEqual(await run(['fxs', 'status']), { code: 3, out: '', err: 'edgesip: edgesip-fxs is not running (no status socket at /var/lib/edgesip/fxs/fxs.sock)\n' });
+    }
+  });
+
+  test('an agent that fails to answer: exit 1 with its message', async () => {
+    agentFails = true;
+    try {
+      assert.deepEqual(await cli(['status']), { code: 1, out: '', err: 'edgesip: edgesip-fxs failed to answer: internal error; see the edgesip-fxs log\n' });
+    } finally {
+      agentFails = false;
+    }
+  });
+
+  test('usage errors exit 2; help in both languages; the main usage lists fxs', async () => {
+    assert.equal((await run(['fxs'])).code, 2);
+    assert.equal((await run(['fxs', 'lines'])).code, 2);
+    assert.equal((await cli(['status', 'extra'])).code, 2);
+    assert.equal((await cli(['status', '--bogus'])).code, 2);
+    const noDir = await run(['fxs', 'status', '--fxs-dir']);
+    assert.equal(noDir.code, 2);
+    assert.match(noDir.err, /option --fxs-dir needs a value/);
+    assert.equal((await run(['fxs', 'status', '--fxs-dir='])).code, 2);
+    for (const args of [['fxs', '--help'], ['fxs', 'help'], ['fxs', 'status', '--help']]) {
+      const r = await run(args);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.match(r.out, /^usage: edgesip fxs <subcommand>\n {2}fxs status \[--fxs-dir DIR\] \[--json\]\n/);
+      assert.match((await run(args, { env: ZH })).out, /^用法：edgesip fxs <子命令>/);
+    }
+    assert.match((await run(['--help'])).out, /\n {2}fxs status \[--fxs-dir DIR\] \[--json\] {2}the FXS gateway agent: line board and lines\n/);
+    assert.match((await run(['--help'], { env: ZH })).out, /\n {2}fxs status \[--fxs-dir DIR\] \[--json\] {2}FXS 网关代理：线路板和各线路的状态\n/);
+  });
+
+  test('bash completion knows fxs status and its options', () => {
+    const scriptFile = join(repoRoot(), 'appliance', 'cli', 'completion.bash');
+    const complete = (line: string): string => {
+      const words = line.split(' ');
+      const script = [`source ${JSON.stringify(scriptFile)}`, `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})`, `COMP_CWORD=${words.length - 1}`, '_edgesip', 'echo "[${COMPREPLY[*]}]"'].join('\n');
+      const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      return r.stdout.trimEnd();
+    };
+    assert.equal(complete('edgesip fx'), '[fxs]');
+    assert.equal(complete('edgesip fxs '), '[status help]');
+    assert.equal(complete('edgesip fxs status --'), '[--fxs-dir --json --help]');
+    assert.equal(complete(`edgesip fxs status --fxs-dir ${dir}`), `[${dir}]`);
+    assert.equal(complete(`edgesip fxs status --fxs-dir ${dir} --j`), '[--json]');
   });
 });

@@ -5,7 +5,7 @@
 # --json); when it does not answer (not running, not root) they are simply not offered.
 
 # Options that take a value (the word after them is no positional).
-_edgesip_value_options='--data-dir --password --name --max-contacts --allow --forward-always --forward-busy --forward-noanswer --forward-unavailable --noanswer-timeout --permission --type --domain --proxy --transport --username --auth-username --realm --expires --peer --uri-params --from-user --from-display --pai --from-template --to-template --pai-template --pattern --strip --prefix --trunk --class --position --extension --since --until --limit --output --cert --key --sip-port --sip-tls-port --sip-tls-min --web-port --web-redirect-port --web-tls-min --web-idle-timeout'
+_edgesip_value_options='--data-dir --password --name --max-contacts --allow --forward-always --forward-busy --forward-noanswer --forward-unavailable --noanswer-timeout --permission --type --domain --proxy --transport --username --auth-username --realm --expires --peer --uri-params --from-user --from-display --pai --from-template --to-template --pai-template --pattern --strip --prefix --trunk --class --position --extension --since --until --limit --output --cert --key --sip-port --sip-tls-port --sip-tls-min --web-port --web-redirect-port --web-tls-min --web-idle-timeout --fxs-dir'
 
 # _edgesip_names GROUP KEY: the values of "KEY" in `edgesip GROUP list --json`.
 _edgesip_names() {
@@ -66,7 +66,7 @@ _edgesip() {
 
     # Values of options.
     case $prev in
-        --data-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
+        --data-dir | --fxs-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
         --output | --cert | --key) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
         --sip-tls-min | --web-tls-min) _edgesip_reply '1.2 1.3' "$cur"; return 0 ;;
         --permission) _edgesip_reply 'internal national local international' "$cur"; return 0 ;;
@@ -81,7 +81,7 @@ _edgesip() {
         *" $prev "*) return 0 ;;
     esac
 
-    local commands='version config ext trunk route did language admin cert settings reg acl blocks calls cdr diag status completion help'
+    local commands='version config ext trunk route did language admin cert settings reg acl blocks calls cdr diag fxs status completion help'
     if [ -z "$cmd" ]; then
         case $cur in
             -*) _edgesip_reply '--data-dir --help --version' "$cur" ;;
@@ -103,6 +103,7 @@ _edgesip() {
         cdr) subs='list export' ;;
         calls) subs='list' ;;
         diag) subs='dns' ;;
+        fxs) subs='status' ;;
         admin) subs='list add passwd remove unlock' ;;
         cert) subs='show install' ;;
         settings) subs='show set' ;;
@@ -141,6 +142,7 @@ _edgesip() {
         'route add') options='--pattern --strip --prefix --trunk --class --position' ;;
         'did add') options='--extension' ;;
         'cdr export') options='--since --until --output' ;;
+        'fxs status') options='--fxs-dir --json' ;;
     esac
     [ "$cmd $sub" = 'cdr list' ] && options='--since --until --limit --json'
     if [[ $cur == -* ]]; then

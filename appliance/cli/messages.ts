@@ -24,6 +24,7 @@ commands:
   calls                                show the calls in progress
   cdr list|export                      show or export call detail records
   status [--json]                      SIP, system and TLS health (exit 1: needs attention)
+  fxs status [--fxs-dir DIR] [--json]  the FXS gateway agent: line board and lines
   completion                           print the bash completion script
   diag dns [NAME...]                   check DNS: the system resolver against public ones
   help                                 this text
@@ -47,6 +48,7 @@ exit codes: 0 ok, 1 refused by the daemon, 2 usage error, 3 daemon not running`,
   calls                                查看进行中的通话
   cdr list|export                      查看或导出通话记录
   status [--json]                      SIP、系统和 TLS 运行状况（退出码 1：需要处理）
+  fxs status [--fxs-dir DIR] [--json]  FXS 网关代理：线路板和各线路的状态
   completion                           输出 bash 自动补全脚本
   diag dns [域名...]                   检查 DNS：系统解析器与公共解析器的结果是否一致
   help                                 显示本帮助
@@ -553,6 +555,27 @@ list 显示最近的 N 条通话（默认 50，最多 100000）；export 将所�
   （GET /v1/status），供监控使用。
   有需要处理的问题时退出码为 1：已启用的中继失败、TLS 证书 30 天内到期或磁盘使用超过 90 %。`,
   },
+  fxsUsage: {
+    en: `usage: edgesip fxs <subcommand>
+  fxs status [--fxs-dir DIR] [--json]
+the FXS gateway agent (edgesip-fxs): its line board (state, serial device, firmware,
+bad frames, reconnects) and, per line, the SIP account, its registration (with the
+expiry or the next retry), the hook, the call (with the other party) and the last error.
+--fxs-dir DIR  the agent's data dir (default /var/lib/edgesip/fxs); the agent is
+               reached on DIR/fxs.sock
+--json         the agent's status (GET /v1/status) on one line, for monitoring
+Exits 0 when the board is up and every enabled line is registered, 1 when something
+needs attention (each reason is listed), 3 when the agent is not running.`,
+    'zh-CN': `用法：edgesip fxs <子命令>
+  fxs status [--fxs-dir DIR] [--json]
+显示 FXS 网关代理（edgesip-fxs）的状态：线路板（状态、串口设备、固件、坏帧数、重连次数），
+以及每条线路的 SIP 账号、注册状态（含到期时间或下次重试时间）、摘挂机、通话（含对方号码）
+和最近的错误。
+--fxs-dir DIR  代理的数据目录（默认 /var/lib/edgesip/fxs）；通过 DIR/fxs.sock 连接代理
+--json         以单行 JSON 输出代理的状态（GET /v1/status），供监控使用
+线路板正常且所有已启用线路均已注册时退出码为 0；有需要处理的问题时为 1（逐条列出原因）；
+代理未运行时为 3。`,
+  },
   completionUsage: {
     en: `usage: edgesip completion
   print the bash completion script (the Debian package installs it already), e.g.
@@ -700,6 +723,53 @@ list 显示最近的 N 条通话（默认 50，最多 100000）；export 将所�
   'reason.enumeration': { en: 'user enumeration', 'zh-CN': '用户名探测' },
   'reason.flood': { en: 'flood', 'zh-CN': '请求泛洪' },
   'reason.black-list': { en: 'black list', 'zh-CN': '黑名单' },
+  fxsNotRunning: { en: 'edgesip-fxs is not running (no status socket at {socket})', 'zh-CN': 'edgesip-fxs 未运行（{socket} 处没有状态套接字）' },
+  fxsTimeout: { en: 'edgesip-fxs did not answer in time ({socket})', 'zh-CN': 'edgesip-fxs 未及时应答（{socket}）' },
+  fxsProtocolError: { en: 'unexpected reply from edgesip-fxs: {detail}', 'zh-CN': 'edgesip-fxs 的应答异常：{detail}' },
+  fxsFailed: { en: 'edgesip-fxs failed to answer: {message}', 'zh-CN': 'edgesip-fxs 应答失败：{message}' },
+  fxsNoLines: { en: 'no lines configured (add them to fxs.json in the agent\'s data dir)', 'zh-CN': '未配置线路（请在代理数据目录的 fxs.json 中添加）' },
+  fxsBoardLine: { en: 'board {state} ({details}); server {server}, local {local}', 'zh-CN': '线路板{state}（{details}）；服务器 {server}，本地 {local}' },
+  fxsFirmware: { en: 'firmware {firmware}', 'zh-CN': '固件 {firmware}' },
+  fxsBoardLines: { en: '{count} lines', 'zh-CN': '{count} 路' },
+  fxsBadFrames: { en: '{count} bad frames', 'zh-CN': '坏帧 {count} 个' },
+  fxsReconnects: { en: '{count} reconnects', 'zh-CN': '重连 {count} 次' },
+  fxsBoardDown: { en: 'the line board on {path} is down (check its cable and power)', 'zh-CN': '{path} 上的线路板已断开（请检查连接线和电源）' },
+  fxsBoardNotUp: { en: 'the line board on {path} is not connected yet', 'zh-CN': '{path} 上的线路板尚未连接' },
+  fxsLineAuthFailed: {
+    en: 'line {line} ({username}): the server refused its credentials{error}; check username, authUsername and password in fxs.json',
+    'zh-CN': '线路 {line}（{username}）：服务器拒绝了其账号或密码{error}；请检查 fxs.json 中的 username、authUsername 和 password',
+  },
+  fxsLineFailed: { en: 'line {line} ({username}) failed to register{error}', 'zh-CN': '线路 {line}（{username}）注册失败{error}' },
+  fxsLineUnreachable: { en: 'line {line} ({username}): the server {server} does not answer{error}', 'zh-CN': '线路 {line}（{username}）：服务器 {server} 无应答{error}' },
+  fxsLineRegistering: { en: 'line {line} ({username}) is not registered yet{error}', 'zh-CN': '线路 {line}（{username}）尚未注册{error}' },
+  fxsWithDetail: { en: '{state} ({detail})', 'zh-CN': '{state}（{detail}）' },
+  fxsLastErrorSuffix: { en: ' ({error})', 'zh-CN': '（{error}）' },
+  colLine: { en: 'LINE', 'zh-CN': '线路' },
+  colRegistration: { en: 'REGISTRATION', 'zh-CN': '注册' },
+  colHook: { en: 'HOOK', 'zh-CN': '摘挂机' },
+  colCall: { en: 'CALL', 'zh-CN': '通话' },
+  colLastError: { en: 'LAST ERROR', 'zh-CN': '最近错误' },
+  'fxsBoard.connecting': { en: 'connecting', 'zh-CN': '连接中' },
+  'fxsBoard.up': { en: 'up', 'zh-CN': '正常' },
+  'fxsBoard.down': { en: 'down', 'zh-CN': '已断开' },
+  'fxsReg.disabled': { en: 'disabled', 'zh-CN': '已停用' },
+  'fxsReg.registering': { en: 'registering', 'zh-CN': '注册中' },
+  'fxsReg.registered': { en: 'registered', 'zh-CN': '已注册' },
+  'fxsReg.failed': { en: 'failed', 'zh-CN': '失败' },
+  'fxsReg.unreachable': { en: 'unreachable', 'zh-CN': '不可达' },
+  'fxsReg.auth-failed': { en: 'wrong credentials', 'zh-CN': '账号或密码错误' },
+  'fxsHook.on-hook': { en: 'on hook', 'zh-CN': '挂机' },
+  'fxsHook.off-hook': { en: 'off hook', 'zh-CN': '摘机' },
+  'fxsHook.unknown': { en: 'unknown', 'zh-CN': '未知' },
+  'fxsCall.idle': { en: 'idle', 'zh-CN': '空闲' },
+  'fxsCall.dial-tone': { en: 'dial tone', 'zh-CN': '拨号音' },
+  'fxsCall.dialing': { en: 'dialling', 'zh-CN': '拨号中' },
+  'fxsCall.calling': { en: 'calling', 'zh-CN': '呼叫中' },
+  'fxsCall.ringback': { en: 'ringback', 'zh-CN': '回铃' },
+  'fxsCall.ringing': { en: 'ringing', 'zh-CN': '振铃中' },
+  'fxsCall.connected': { en: 'connected', 'zh-CN': '通话中' },
+  'fxsCall.busy-tone': { en: 'busy tone', 'zh-CN': '忙音' },
+  'fxsCall.congestion': { en: 'congestion tone', 'zh-CN': '拥塞音' },
 } as const;
 
 export type MessageKey = keyof typeof MESSAGES;

@@ -20,6 +20,7 @@ import { configCommand } from './commands/config';
 import { diagCommand } from './commands/diag';
 import { didCommand } from './commands/did';
 import { extCommand } from './commands/ext';
+import { fxsCommand } from './commands/fxs';
 import { languageCommand } from './commands/language';
 import { regCommand } from './commands/reg';
 import { routeCommand } from './commands/route';
@@ -47,6 +48,7 @@ const GROUPS: Record<string, (args: string[], ctx: CliContext) => Promise<number
   completion: completionCommand,
   config: configCommand,
   diag: diagCommand,
+  fxs: fxsCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

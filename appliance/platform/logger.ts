@@ -19,11 +19,12 @@ export const REDACT_PATHS = [
   '*.response',
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/** `service` names the program in every line (edgesipd, edgesip-fxs). */
+export function createLogger(level: string, destination?: NodeJS.WritableStream, service = 'edgesipd'): Logger {
   return pino(
     {
       level,
-      base: { svc: 'edgesipd' },
+      base: { svc: service },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

@@ -13,10 +13,10 @@ import type { Clock, TimerHandle } from '../../sip/clock';
 import { acceptRemoteRequest, acceptTargetRefresh, DialogError, dialogKey, inDialogRequest, uacDialog, uasDialog, type Dialog } from '../../sip/dialog/dialog';
 import { SuccessRetransmitter } from '../../sip/dialog/success-retransmitter';
 import type { SipLogger } from '../../sip/logger';
-import { createResponse, newCallId, newTag, reasonPhrase } from '../../sip/message/build';
+import { buildCancel, createResponse, newCallId, newTag, reasonPhrase } from '../../sip/message/build';
 import { cseqOf } from '../../sip/message/headers/cseq';
 import { contactsOf, fromOf, maxForwardsOf, tagOf, toOf } from '../../sip/message/headers/name-addr';
-import { getHeader, getHeaderValues, headersNamed, type Header, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message/message';
+import { getHeader, getHeaderValues, type Header, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message/message';
 import { parseUri } from '../../sip/message/uri';
 import type { ClientTransaction, ClientTransactionUser, ServerTransaction } from '../../sip/transaction/layer';
 import type { InviteServerTransaction } from '../../sip/transaction/invite-server';
@@ -714,7 +714,7 @@ export class Call {
 
   private sendCancel(fork: Fork, reason: Header[]): void {
     fork.cancelWanted = undefined;
-    this.sendQuietly(cancelOf(fork.request, reason), fork.flow);
+    this.sendQuietly(buildCancel(fork.request, reason), fork.flow);
   }
 
 
@@ -894,7 +894,7 @@ export class Call {
 
   private cancelRelay(relay: Relay): void {
     relay.cancelWanted = false;
-    this.sendQuietly(cancelOf(relay.request, []), relay.to.flow);
+    this.sendQuietly(buildCancel(relay.request, []), relay.to.flow);
   }
 
 
@@ -1068,28 +1068,6 @@ const SILENT_PHONE_MS = 4000;
 export function displayPart(name: string): string {
   const clean = name.replace(/[\x00-\x1f\x7f]/g, '');
   return clean ? `"${clean.replace(/["\\]/g, '\\$&')}" ` : '';
-}
-
-/** §9.1: a CANCEL has the INVITE's Request-URI, Call-ID, To, From, CSeq number and top Via (branch included) and its Route headers. */
-function cancelOf(invite: SipRequest, extra: Header[]): SipRequest {
-  const copy = (name: string): Header[] => headersNamed(invite, name).map((h) => ({ name: h.name, value: h.value }));
-  return {
-    kind: 'request',
-    method: 'CANCEL',
-    uri: invite.uri,
-    headers: [
-      { name: 'Via', value: getHeaderValues(invite, 'via')[0] ?? '' },
-      ...copy('route'),
-      { name: 'Max-Forwards', value: '70' },
-      ...copy('from'),
-      ...copy('to'),
-      ...copy('call-id'),
-      { name: 'CSeq', value: `${cseqOf(invite).seq} CANCEL` },
-      ...extra,
-      { name: 'Content-Length', value: '0' },
-    ],
-    body: Buffer.alloc(0),
-  };
 }
 
 /** The user a 3xx sends the call to: the first Contact's user part. */

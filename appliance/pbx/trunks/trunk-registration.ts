@@ -70,6 +70,11 @@ export interface TrunkRegistrationOptions {
   logger: SipLogger;
   /** [0, 1), for the backoff jitter; Math.random by default. */
   random?: () => number;
+  /**
+   * Consecutive credential rejections before the state becomes wrong-credentials
+   * (default 3). The FXS agent sets its per-line limit here and stops the line there.
+   */
+  rejectionsLimit?: number;
   onChange?: (s: TrunkRegistrationState) => void;
 }
 
@@ -139,6 +144,7 @@ export class TrunkRegistration {
   private readonly logger: SipLogger;
   private readonly random: () => number;
   private readonly onChange: ((s: TrunkRegistrationState) => void) | undefined;
+  private readonly rejectionsLimit: number;
 
   /** §10.2.4: one Call-ID for every REGISTER of this instance, CSeq increasing by one. */
   private readonly callId = newCallId();
@@ -172,6 +178,7 @@ export class TrunkRegistration {
     this.logger = opts.logger;
     this.random = opts.random ?? Math.random;
     this.onChange = opts.onChange;
+    this.rejectionsLimit = opts.rejectionsLimit ?? REJECTIONS_LIMIT;
     this.expires = opts.config.expires;
   }
 
@@ -236,7 +243,7 @@ export class TrunkRegistration {
       this.auth = { www: new Map(), proxy: new Map() };
     }
     if (!wireChanged || !this.running) return;
-    if (!credentialsChanged && this.rejections >= REJECTIONS_LIMIT) return;
+    if (!credentialsChanged && this.rejections >= this.rejectionsLimit) return;
     this.begin('register');
   }
 
@@ -431,7 +438,7 @@ export class TrunkRegistration {
     this.rejections++;
     // Fresh challenges next time: the cached nonces belong to refused credentials.
     this.auth = { www: new Map(), proxy: new Map() };
-    if (this.rejections < REJECTIONS_LIMIT) {
+    if (this.rejections < this.rejectionsLimit) {
       this.failed(status, reason);
       return;
     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { canonicalName, type Header, type SipRequest, type SipResponse } from './message';
+import { canonicalName, getHeaderValues, headersNamed, type Header, type SipRequest, type SipResponse } from './message';
+import { cseqOf } from './headers/cseq';
 import { parseNameAddr } from './headers/name-addr';
 
 /**
@@ -155,4 +156,31 @@ export function newTag(): string {
 export function newCallId(host?: string): string {
   const id = randomBytes(16).toString('hex');
   return host === undefined ? id : `${id}@${host}`;
+}
+
+/**
+ * §9.1: the CANCEL of a client INVITE: the same Request-URI, Call-ID, To, From, Route
+ * set and CSeq number, and exactly the INVITE's top Via (branch included) so that it
+ * matches the INVITE's transaction at the next hop. `extra` (a Reason header) goes
+ * before Content-Length.
+ */
+export function buildCancel(invite: SipRequest, extra: Header[] = []): SipRequest {
+  const copy = (name: string): Header[] => headersNamed(invite, name).map((h) => ({ name: h.name, value: h.value }));
+  return {
+    kind: 'request',
+    method: 'CANCEL',
+    uri: invite.uri,
+    headers: [
+      { name: 'Via', value: getHeaderValues(invite, 'via')[0] ?? '' },
+      ...copy('route'),
+      { name: 'Max-Forwards', value: '70' },
+      ...copy('from'),
+      ...copy('to'),
+      ...copy('call-id'),
+      { name: 'CSeq', value: `${cseqOf(invite).seq} CANCEL` },
+      ...extra,
+      { name: 'Content-Length', value: '0' },
+    ],
+    body: Buffer.alloc(0),
+  };
 }
