@@ -5,12 +5,14 @@
  *
  * Request bodies carry passwords: they are never logged.
  */
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { AdminError, type AdminBackend } from './backend';
 import { HttpError, readJson, sendJson, type ApiErrorBody } from './http-json';
 import { matchRoute, pathOf, queryOf } from './routes';
+import { clearStaleSocket, listenPrivately, UnixSocketError } from './unix-socket';
+
+/** Why the control server could not start on its socket path (kept under its old name). */
+export { UnixSocketError as ControlSocketError };
 
 export interface ControlLogger {
   info(obj: object, msg: string): void;
@@ -27,24 +29,13 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-/** Why the server could not start on its socket path. */
-export class ControlSocketError extends Error {
-  override readonly name = 'ControlSocketError';
-  constructor(
-    readonly code: 'EDGESIP_ERR_SOCKET_IN_USE' | 'EDGESIP_ERR_SOCKET_PATH',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const MUTATING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 /** Grace period for in-flight requests when closing. */
 const CLOSE_GRACE_MS = 2000;
 
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const { socketPath, backend, logger } = options;
-  await clearStaleSocket(socketPath);
+  await clearStaleSocket(socketPath, 'edgesipd');
 
   const server = createServer((req, res) => {
     handle(req, res, backend, logger).catch((err: unknown) => {
@@ -76,72 +67,6 @@ export async function startControlServer(options: ControlServerOptions): Promise
       return closing;
     },
   };
-}
-
-/**
- * Binds with a umask that leaves the socket 0600 from its creation (bind is synchronous
- * inside listen), then chmods again before the first connection can be accepted.
- */
-function listenPrivately(server: Server, socketPath: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    server.once('error', onError);
-    const previous = process.umask(0o177);
-    try {
-      server.listen(socketPath, () => {
-        server.removeListener('error', onError);
-        try {
-          chmodSync(socketPath, 0o600);
-          resolve();
-        } catch (err) {
-          server.close();
-          reject(err);
-        }
-      });
-    } finally {
-      process.umask(previous);
-    }
-  });
-}
-
-/** Removes a socket file nobody answers on; refuses a live one and anything not a socket. */
-async function clearStaleSocket(socketPath: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(socketPath).isSocket();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  if (!isSocket) throw new ControlSocketError('EDGESIP_ERR_SOCKET_PATH', `${socketPath} exists and is not a socket; refusing to replace it`);
-  if (await answers(socketPath)) {
-    throw new ControlSocketError('EDGESIP_ERR_SOCKET_IN_USE', `another server is already listening on ${socketPath} (is edgesipd running twice?)`);
-  }
-  try {
-    unlinkSync(socketPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-/** True when something accepts connections on the socket; a timeout counts as alive. */
-function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    const done = (alive: boolean | Error): void => {
-      socket.removeAllListeners();
-      socket.on('error', () => {});
-      socket.destroy();
-      if (alive instanceof Error) reject(alive);
-      else resolve(alive);
-    };
-    socket.setTimeout(1000, () => done(true));
-    socket.once('connect', () => done(true));
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') done(false);
-      else done(err);
-    });
-  });
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, backend: AdminBackend, logger: ControlLogger): Promise<void> {

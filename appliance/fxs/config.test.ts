@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { defaultFxsConfig, FXS_COUNTRIES, FxsConfigError, loadFxsConfig, redactFxsConfig, validateFxsConfig, type FxsConfig, type FxsLine } from './config';
+import { defaultFxsConfig, FXS_COUNTRIES, FxsConfigError, loadFxsConfig, redactFxsConfig, serialCapacityWarning, validateFxsConfig, type FxsConfig, type FxsLine } from './config';
 import { TONE_PROFILES } from './media/tone';
 
 function line(n: number, over: Partial<FxsLine> = {}): FxsLine {
@@ -67,6 +67,11 @@ describe('validateFxsConfig', () => {
   test('serial: an absolute device path and a standard speed', () => {
     assert.deepEqual(paths(config((c) => (c.serial = { path: 'ttyUSB0', baudRate: 115201 }))), ['serial.path', 'serial.baudRate']);
     assert.deepEqual(paths(config((c) => (c.serial = { path: '/dev/ttyAMA0', baudRate: 9600 }))), []);
+    // Too slow for the audio of the lines on a UART: a warning at start, not a refusal (USB boards ignore it).
+    const four = [line(1), line(2), line(3), line(4)];
+    assert.match(serialCapacityWarning(config((c) => (c.serial.baudRate = 230400), four) as FxsConfig) ?? '', /too slow for the audio of 4 enabled lines .* use 460800/);
+    assert.equal(serialCapacityWarning(config((c) => (c.serial.baudRate = 460800), four) as FxsConfig), undefined);
+    assert.equal(serialCapacityWarning(config((c) => (c.serial.baudRate = 115200)) as FxsConfig), undefined, 'one line fits 115200');
     assert.match(reasonAt(config((c) => (c.serial.baudRate = 1)), 'serial.baudRate') as string, /9600, 19200, .*921600/);
   });
 

@@ -116,7 +116,7 @@ export interface FxsConfig {
 export function defaultFxsConfig(): FxsConfig {
   return {
     version: FXS_CONFIG_VERSION,
-    serial: { path: '/dev/ttyUSB0', baudRate: 115200 },
+    serial: { path: '/dev/ttyUSB0', baudRate: 921600 },
     server: { host: '127.0.0.1', port: 5060, transport: 'UDP', domain: '' },
     local: { address: '0.0.0.0', sipPort: 5070, rtpPortMin: 16384, rtpPortMax: 16583 },
     country: 'cn',
@@ -380,6 +380,23 @@ export function validateFxsConfig(doc: unknown): FxsConfigProblem[] {
     portRules(doc, problems);
   }
   return problems;
+}
+
+/**
+ * Audio travels on the serial link (docs/fxs-serial-protocol.md §1): a line with audio
+ * on needs 8,500 bytes/s each way, about 85,000 baud with start and stop bits. A UART
+ * slower than the enabled lines need garbles calls once several lines talk; a USB
+ * CDC-ACM board ignores the rate. So this is a warning the agent logs at start, with
+ * the rate that would do, not a refusal.
+ */
+export const BAUD_PER_AUDIO_LINE = 85_000;
+
+export function serialCapacityWarning(config: FxsConfig): string | undefined {
+  const talking = config.lines.filter((l) => l.enabled).length;
+  const needed = talking * BAUD_PER_AUDIO_LINE;
+  if (needed <= config.serial.baudRate) return undefined;
+  const enough = BAUD_RATES.find((b) => b >= needed);
+  return `serial.baudRate ${config.serial.baudRate} is too slow for the audio of ${talking} enabled lines on a UART (each needs about ${BAUD_PER_AUDIO_LINE} baud); use ${enough ?? 'a USB board'} unless the board is USB`;
 }
 
 // ---------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { controlRequest, ControlClientError } from '../control/client';
 import type { FxsStatus } from './status';
-import { FxsStatusSocketError, startFxsStatusServer, type FxsStatusServer } from './status-server';
+import { UnixSocketError } from '../control/unix-socket';
+import { startFxsStatusServer, type FxsStatusServer } from './status-server';
 
 interface LogEntry {
   level: 'info' | 'warn';
@@ -127,7 +128,7 @@ describe('fxs status server', () => {
   test('a second server on the live socket is refused; the first keeps serving', async () => {
     await assert.rejects(
       startFxsStatusServer({ socketPath, status: sampleStatus, logger: memoryLogger([]) }),
-      (err: unknown) => err instanceof FxsStatusSocketError && err.code === 'EDGESIP_ERR_SOCKET_IN_USE' && /edgesip-fxs running twice/.test(err.message),
+      (err: unknown) => err instanceof UnixSocketError && err.code === 'EDGESIP_ERR_SOCKET_IN_USE' && /edgesip-fxs running twice/.test(err.message),
     );
     assert.equal((await raw(socketPath, 'GET', '/v1/status')).status, 200);
   });
@@ -161,7 +162,7 @@ describe('fxs status socket lifecycle', () => {
       writeFileSync(socketPath, 'precious');
       await assert.rejects(
         startFxsStatusServer({ socketPath, status: sampleStatus, logger: memoryLogger([]) }),
-        (err: unknown) => err instanceof FxsStatusSocketError && err.code === 'EDGESIP_ERR_SOCKET_PATH',
+        (err: unknown) => err instanceof UnixSocketError && err.code === 'EDGESIP_ERR_SOCKET_PATH',
       );
       assert.ok(statSync(socketPath).isFile());
     } finally {

@@ -3,14 +3,13 @@
  * (mode 0600, so only root and the agent's user read it), serving one route,
  * GET /v1/status → FxsStatus. `edgesip fxs status` is its client.
  *
- * It only reads: no request body is ever used or logged. The socket handling follows
- * the daemon's control socket (control/server.ts): a live socket is never replaced, a
+ * It only reads: no request body is ever used or logged. The socket handling is the
+ * daemon's control socket's (control/unix-socket.ts): a live socket is never replaced, a
  * stale one (left by a crash) is removed, anything else at the path is left alone.
  */
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { HttpError, sendJson, type ApiErrorBody } from '../control/http-json';
+import { clearStaleSocket, listenPrivately } from '../control/unix-socket';
 import { FXS_STATUS_PATH, type FxsStatus } from './status';
 
 export interface FxsStatusLogger {
@@ -29,23 +28,12 @@ export interface FxsStatusServer {
   close(): Promise<void>;
 }
 
-/** Why the status server could not start on its socket path (the control socket's codes). */
-export class FxsStatusSocketError extends Error {
-  override readonly name = 'FxsStatusSocketError';
-  constructor(
-    readonly code: 'EDGESIP_ERR_SOCKET_IN_USE' | 'EDGESIP_ERR_SOCKET_PATH',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Grace period for in-flight requests when closing. */
 const CLOSE_GRACE_MS = 2000;
 
 export async function startFxsStatusServer(options: FxsStatusServerOptions): Promise<FxsStatusServer> {
   const { socketPath, status, logger } = options;
-  await clearStaleSocket(socketPath);
+  await clearStaleSocket(socketPath, 'edgesip-fxs');
 
   const server = createServer((req, res) => {
     try {
@@ -105,72 +93,6 @@ function respond(req: IncomingMessage, res: ServerResponse, status: () => FxsSta
 
 function internalBody(): ApiErrorBody {
   return { code: 'EDGESIP_ERR_INTERNAL', message: 'internal error; see the edgesip-fxs log' };
-}
-
-/**
- * Binds with a umask that leaves the socket 0600 from its creation (bind is synchronous
- * inside listen), then chmods again before the first connection can be accepted.
- */
-function listenPrivately(server: Server, socketPath: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    server.once('error', onError);
-    const previous = process.umask(0o177);
-    try {
-      server.listen(socketPath, () => {
-        server.removeListener('error', onError);
-        try {
-          chmodSync(socketPath, 0o600);
-          resolve();
-        } catch (err) {
-          server.close();
-          reject(err);
-        }
-      });
-    } finally {
-      process.umask(previous);
-    }
-  });
-}
-
-/** Removes a socket file nobody answers on; refuses a live one and anything not a socket. */
-async function clearStaleSocket(socketPath: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(socketPath).isSocket();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  if (!isSocket) throw new FxsStatusSocketError('EDGESIP_ERR_SOCKET_PATH', `${socketPath} exists and is not a socket; refusing to replace it`);
-  if (await answers(socketPath)) {
-    throw new FxsStatusSocketError('EDGESIP_ERR_SOCKET_IN_USE', `another server is already listening on ${socketPath} (is edgesip-fxs running twice?)`);
-  }
-  try {
-    unlinkSync(socketPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-/** True when something accepts connections on the socket; a timeout counts as alive. */
-function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    const done = (alive: boolean | Error): void => {
-      socket.removeAllListeners();
-      socket.on('error', () => {});
-      socket.destroy();
-      if (alive instanceof Error) reject(alive);
-      else resolve(alive);
-    };
-    socket.setTimeout(1000, () => done(true));
-    socket.once('connect', () => done(true));
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') done(false);
-      else done(err);
-    });
-  });
 }
 
 function describe(err: unknown): { name: string; message: string; stack?: string } {

@@ -14,7 +14,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
 import { FxsAgent } from '../fxs/agent';
-import { FxsConfigError, loadFxsConfig, type FxsConfig } from '../fxs/config';
+import { FxsConfigError, loadFxsConfig, serialCapacityWarning, type FxsConfig } from '../fxs/config';
 import type { LineRtp } from '../fxs/line/fxs-line';
 import type { DatagramSocket } from '../fxs/media/rtp-session';
 import { BoardConnection } from '../fxs/serial/board-connection';
@@ -90,6 +90,8 @@ async function main(): Promise<number> {
     throw err;
   }
   logger.info({ version: VERSION, node: process.version, dataDir, lines: config.lines.filter((l) => l.enabled).length }, 'edgesip-fxs starting');
+  const slowLink = serialCapacityWarning(config);
+  if (slowLink !== undefined) logger.warn({ baudRate: config.serial.baudRate }, slowLink);
 
   const server = await resolveServer(config);
   const clock = realClock();

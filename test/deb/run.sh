@@ -154,6 +154,9 @@ for arch in $arches; do
       console.log(s.trim(), typeof b.open === 'function' ? 'serial-ok' : 'serial-missing', process.arch); });")
   [ "$out" = "pty-ok serial-ok $( [ "$arch" = amd64 ] && echo x64 || echo arm64)" ] || fail "addons on $arch: $out"
   echo "  $out"
+  # The FXS agent's bundle loads (serialport and node-pty inside) on Debian's node.
+  fxs=$(in_root edgesip-fxs --version) || fail "edgesip-fxs does not run ($arch)"
+  [[ "$fxs" == "edgesip-fxs "* ]] || fail "edgesip-fxs --version says: $fxs ($arch)"
 
   step "$arch: the daemon runs as edgesip and answers OPTIONS; the CLI talks to it"
   start_daemon "$work/daemon-$arch-1.log"

@@ -78,7 +78,7 @@ describe('edgesip-fxs with a simulated board and the real edgesipd', () => {
     const rtpBase = 20000 + 2 * Math.floor(Math.random() * 10000);
     const config: FxsConfig = {
       ...defaultFxsConfig(),
-      serial: { path: link, baudRate: 115200 },
+      serial: { path: link, baudRate: 921600 },
       server: { host: '127.0.0.1', port: daemon.udpPort, transport: 'UDP', domain: '' },
       local: { address: '127.0.0.1', sipPort: 0, rtpPortMin: rtpBase, rtpPortMax: rtpBase + 20 },
       authFailureLimit: 2,

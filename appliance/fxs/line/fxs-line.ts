@@ -60,6 +60,8 @@ export class FxsLine implements LineRequestHandler {
   private call: GatewayCall | undefined;
   private media: RtpSession | undefined;
   private codec: AudioCodec = 'pcmu';
+  /** Our direction of the current media (RFC 3264 §6.1), from the latest offer/answer. */
+  private direction: MediaParams['direction'] = 'sendrecv';
   private collector: DigitCollector | undefined;
   private lastError: string | undefined;
   readonly registration: LineRegistration;
@@ -150,6 +152,8 @@ export class FxsLine implements LineRequestHandler {
   /** A G.711 frame from the phone's microphone. */
   audio(codec: AudioCodec, payload: Buffer): void {
     if (this.state !== 'connected' || codec !== this.codec) return;
+    // On hold (the far end said sendonly or inactive, so ours is recvonly or inactive): keep quiet.
+    if (this.direction === 'recvonly' || this.direction === 'inactive') return;
     this.media?.sendAudio(payload);
   }
 
@@ -164,7 +168,9 @@ export class FxsLine implements LineRequestHandler {
           this.enter('congestion');
           return;
         }
-        this.connect(media);
+        // A delayed offer: the media start when the ACK brings the answer.
+        if (media === 'pending') this.connected();
+        else this.connect(media);
         return;
       }
       case 'dial-tone':
@@ -278,7 +284,12 @@ export class FxsLine implements LineRequestHandler {
       },
       answered: (media) => {
         if (this.state === 'calling' || this.state === 'ringback') this.connect(media);
-        else if (this.state === 'connected') this.media?.setRemote({ address: media.address, port: media.port });
+        else if (this.state === 'connected' && this.media === undefined) this.startMedia(media);
+        else if (this.state === 'connected') {
+          // A re-INVITE: a new address, or hold (we keep receiving, stop sending).
+          this.media?.setRemote({ address: media.address, port: media.port });
+          this.direction = media.direction;
+        }
       },
       failed: (status, reason) => {
         if (this.state !== 'calling' && this.state !== 'ringback') return;
@@ -312,8 +323,12 @@ export class FxsLine implements LineRequestHandler {
   }
 
   private connect(media: MediaParams): void {
-    this.lastError = undefined;
     this.startMedia(media);
+    this.connected();
+  }
+
+  private connected(): void {
+    this.lastError = undefined;
     this.enter('connected');
     this.command({ kind: 'ring-stop', line: this.s.line });
     this.command({ kind: 'audio', line: this.s.line, on: true, codec: this.codec });
@@ -324,6 +339,7 @@ export class FxsLine implements LineRequestHandler {
   private startMedia(media: MediaParams): void {
     this.stopMedia();
     this.codec = media.codec.name === 'PCMA' ? 'pcma' : 'pcmu';
+    this.direction = media.direction;
     const socket = this.rtp.socket;
     const session = new RtpSession({
       // The line's socket outlives the session: lend it without close().

@@ -75,6 +75,10 @@ export class GatewayCall {
   private authRounds = 0;
   private cseq = 1;
   private readonly sessionId = String(Date.now());
+  /** RFC 3264 §8: o= version, one up for every SDP we send that may differ. */
+  private sessionVersion = 0;
+  /** An INVITE without SDP (delayed offer, RFC 3261 §13.2.1): our offer went in the 2xx, the answer comes in the ACK. */
+  private offeredInAnswer = false;
   /** Who the other party is (number), for the status. */
   readonly peer: string;
   readonly callId: string;
@@ -103,9 +107,9 @@ export class GatewayCall {
   }
 
   private sendInvite(auth: Header[]): void {
-    const { sip, username, displayName, media } = this.c;
+    const { sip, username, displayName } = this.c;
     const target = `sip:${this.peer}@${sip.domain}`;
-    const body = Buffer.from(buildOffer({ sessionId: this.sessionId, address: media.address, port: media.port, codecs: media.codecs, dtmfPayloadType: media.dtmfPayloadType }));
+    const body = Buffer.from(this.offer());
     const name = displayName === '' ? '' : `"${displayName.replace(/["\\]/g, '')}" `;
     const request: SipRequest = {
       kind: 'request',
@@ -260,20 +264,33 @@ export class GatewayCall {
     this.respond(180);
   }
 
-  /** Off-hook on a ringing line: 200 with our SDP answer, retransmitted until the ACK (§13.3.1.4). */
-  answer(): MediaParams | undefined {
+  /**
+   * Off-hook on a ringing line: 200 with our SDP answer, retransmitted until the ACK
+   * (§13.3.1.4). Returns the media to start, or 'pending' for a delayed offer: the
+   * 200 carries our offer and the media come with the ACK's answer (CallEvents.answered).
+   */
+  answer(): MediaParams | 'pending' | undefined {
     if (this.state !== 'ringing' || !this.invite) return undefined;
-    const { media } = this.c;
-    const result = answerOffer(this.invite.body.toString('utf8'), { sessionId: this.sessionId, address: media.address, port: media.port, codecs: media.codecs, dtmfPayloadType: media.dtmfPayloadType });
-    if ('error' in result) {
-      this.reject(488);
-      return undefined;
+    let sdp: string;
+    let media: MediaParams | 'pending';
+    if (this.invite.body.length === 0) {
+      sdp = this.offer();
+      media = 'pending';
+      this.offeredInAnswer = true;
+    } else {
+      const result = this.answerTo(this.invite);
+      if ('error' in result) {
+        this.reject(488);
+        return undefined;
+      }
+      sdp = result.sdp;
+      media = result.media;
     }
     this.dialog = uasDialog(this.invite, this.localTag);
     const ok = this.response(this.invite, 200, [
       { name: 'Contact', value: `<${this.c.sip.contactUri(this.c.username)}>` },
       { name: 'Content-Type', value: 'application/sdp' },
-    ], Buffer.from(result.sdp));
+    ], Buffer.from(sdp));
     this.state = 'answered';
     this.serverTx?.sendResponse(ok);
     this.retransmitter = new SuccessRetransmitter(this.c.clock, {
@@ -294,7 +311,24 @@ export class GatewayCall {
         this.c.events.remoteEnded('no-ack');
       },
     });
-    return result.media;
+    return media;
+  }
+
+  private offer(): string {
+    const { media } = this.c;
+    return buildOffer({ sessionId: this.sessionId, sessionVersion: ++this.sessionVersion, address: media.address, port: media.port, codecs: media.codecs, dtmfPayloadType: media.dtmfPayloadType });
+  }
+
+  private answerTo(request: SipRequest) {
+    const { media } = this.c;
+    return answerOffer(request.body.toString('utf8'), {
+      sessionId: this.sessionId,
+      sessionVersion: ++this.sessionVersion,
+      address: media.address,
+      port: media.port,
+      codecs: media.codecs,
+      dtmfPayloadType: media.dtmfPayloadType,
+    });
   }
 
   /** Refuse the incoming call (486 when the line is busy, 480 when it cannot ring). */
@@ -318,6 +352,16 @@ export class GatewayCall {
     if (this.state === 'answered') {
       this.retransmitter?.stop();
       this.state = 'confirmed';
+      if (this.offeredInAnswer) {
+        // Delayed offer: the ACK carries the answer to the offer in our 2xx.
+        const media = ack.body.length > 0 ? parseAnswer(ack.body.toString('utf8'), this.c.media.codecs) : undefined;
+        if (media === undefined || 'error' in media) {
+          this.hangup();
+          this.c.events.remoteEnded('no-ack');
+        } else {
+          this.c.events.answered(media);
+        }
+      }
     }
     return true;
   }
@@ -352,9 +396,8 @@ export class GatewayCall {
         return true;
       }
       case 'INVITE': {
-        // A re-INVITE (hold, a new address): answer with our media, same as before.
-        const { media } = this.c;
-        const result = answerOffer(request.body.toString('utf8'), { sessionId: this.sessionId, address: media.address, port: media.port, codecs: media.codecs, dtmfPayloadType: media.dtmfPayloadType });
+        // A re-INVITE (hold, a new address): answer with our media and its direction.
+        const result = this.answerTo(request);
         if ('error' in result) {
           tx.sendResponse(this.response(request, 488));
           return true;

@@ -1,0 +1,85 @@
+/**
+ * Private unix sockets for local APIs (the daemon's control socket, the FXS agent's
+ * status socket): bound 0600 from creation, never replacing a live server, clearing a
+ * stale socket file left by a crash.
+ */
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { connect } from 'node:net';
+
+/** Why a server could not start on its socket path. */
+export class UnixSocketError extends Error {
+  override readonly name = 'UnixSocketError';
+  constructor(
+    readonly code: 'EDGESIP_ERR_SOCKET_IN_USE' | 'EDGESIP_ERR_SOCKET_PATH',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Binds with a umask that leaves the socket 0600 from its creation (bind is synchronous
+ * inside listen), then chmods again before the first connection can be accepted.
+ */
+export function listenPrivately(server: Server, socketPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    const previous = process.umask(0o177);
+    try {
+      server.listen(socketPath, () => {
+        server.removeListener('error', onError);
+        try {
+          chmodSync(socketPath, 0o600);
+          resolve();
+        } catch (err) {
+          server.close();
+          reject(err);
+        }
+      });
+    } finally {
+      process.umask(previous);
+    }
+  });
+}
+
+/** Removes a socket file nobody answers on; refuses a live one and anything not a socket. */
+export async function clearStaleSocket(socketPath: string, program: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(socketPath).isSocket();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (!isSocket) throw new UnixSocketError('EDGESIP_ERR_SOCKET_PATH', `${socketPath} exists and is not a socket; refusing to replace it`);
+  if (await answers(socketPath)) {
+    throw new UnixSocketError('EDGESIP_ERR_SOCKET_IN_USE', `another server is already listening on ${socketPath} (is ${program} running twice?)`);
+  }
+  try {
+    unlinkSync(socketPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** True when something accepts connections on the socket; a timeout counts as alive. */
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    const done = (alive: boolean | Error): void => {
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.destroy();
+      if (alive instanceof Error) reject(alive);
+      else resolve(alive);
+    };
+    socket.setTimeout(1000, () => done(true));
+    socket.once('connect', () => done(true));
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') done(false);
+      else done(err);
+    });
+  });
+}
