@@ -33,6 +33,8 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const EXIT_BAD_CONFIG = 3;
+/** OPTIONS keepalive of the shared flow: well inside the 30-60 s UDP NAT timeouts of home routers. */
+const KEEPALIVE_MS = 25_000;
 
 const USAGE = `usage: edgesip-fxs --data-dir DIR [--log-level LEVEL]
        edgesip-fxs simulate --lines N --link PATH [--script FILE]
@@ -131,6 +133,7 @@ async function main(): Promise<number> {
   const agent = new FxsAgent({ config, clock, logger, board, sip, rtp, version: VERSION, local: () => `${hostLiteral(localIp)}:${localPort}` });
   const status = await startFxsStatusServer({ socketPath: join(dataDir, 'fxs.sock'), status: () => agent.status(), logger });
   agent.start();
+  sip.startKeepalive(KEEPALIVE_MS);
   logger.info({ sip: `${hostLiteral(localIp)}:${localPort}`, server: `${config.server.transport} ${hostLiteral(server.address)}:${server.port}`, serial: config.serial.path }, 'edgesip-fxs running');
 
   await new Promise<void>((done) => {

@@ -170,7 +170,12 @@ describe('edgesip-fxs with a simulated board and the real edgesipd', () => {
   });
 
   test('line noise and an unplugged adapter: the agent resynchronises and reconnects without a restart', async () => {
+    // Random bytes, and a frame whose CRC is wrong (an OFFHOOK that must NOT be believed).
     for (let i = 0; i < 20; i++) sim.injectNoise(randomBytes(1 + Math.floor(Math.random() * 64)));
+    sim.injectNoise(Buffer.from('!9 OFFHOOK 4*0000\n'));
+    for (let i = 0; i < 5; i++) sim.injectNoise(randomBytes(16));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await line(4))?.hook, 'on-hook', 'a corrupted frame is not obeyed');
     sim.liftHandset(4);
     await until('line 4 off-hook after noise', async () => (await line(4))?.hook === 'off-hook');
     sim.hangUp(4);

@@ -9,12 +9,14 @@
  *
  *   wait MS                  lift L · hangup L · flash L · dial L DIGITS [GAP_MS]
  *   tone L HZ · silence L    the phone's microphone: a sine at HZ, or nothing
+ *   play L FILE              the microphone plays a WAV file (16-bit mono 8 kHz) once
  *   noise N                  N random bytes onto the link
  *   reopen [MS]              unplug: close the pty, wait MS (500), open it again on PATH
  *   expect-ring L MS · expect-tone L TONE MS · expect-cid L NUMBER MS · expect-heard L HZ MS
  *   # a comment (whole lines only: # is a digit) · quit (interactive)
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -25,6 +27,7 @@ import { sine } from '../media/tone';
 import { TONES, type ToneName } from '../serial/messages';
 import { BoardSimulator, type SimulatorLogEntry } from './board-simulator';
 import { openPtyPair, type PtyPair } from './pty-pair';
+import { playOnce, readWavPcm } from './wav-file';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -36,8 +39,8 @@ const USAGE = `usage: edgesip-fxs simulate --lines N --link PATH [--script FILE]
   --script FILE  run these commands, then exit (0: every expect met, 1: one failed);
                  without it, commands are read from stdin
 commands: wait MS | lift L | hangup L | flash L | dial L DIGITS [GAP_MS] | tone L HZ | silence L
-          noise N | reopen [MS] | expect-ring L MS | expect-tone L TONE MS
-          expect-cid L NUMBER MS | expect-heard L HZ MS | quit`;
+          play L FILE (WAV, 16-bit mono 8 kHz) | noise N | reopen [MS] | expect-ring L MS
+          expect-tone L TONE MS | expect-cid L NUMBER MS | expect-heard L HZ MS | quit`;
 
 export interface SimulateIo {
   stdout: { write(text: string): unknown };
@@ -58,6 +61,7 @@ export type Step =
   | { kind: 'expect-tone'; line: number; tone: ToneName; ms: number }
   | { kind: 'expect-cid'; line: number; number: string; ms: number }
   | { kind: 'expect-heard'; line: number; hz: number; ms: number }
+  | { kind: 'play'; line: number; file: string }
   | { kind: 'quit' };
 
 /** One script line → a step, undefined for a blank or comment line, or a problem. */
@@ -96,6 +100,9 @@ export function parseStep(text: string, lines: number): { step?: Step; problem?:
       case 'tone':
         arity(2);
         return { step: { kind: 'tone', line: line(), hz: int(1, 50, 3900, 'the frequency (Hz)') } };
+      case 'play':
+        arity(2);
+        return { step: { kind: 'play', line: line(), file: args[1]! } };
       case 'noise':
         arity(1);
         return { step: { kind: 'noise', bytes: int(0, 1, 65536, 'the byte count') } };
@@ -292,6 +299,13 @@ class SimulationSession {
         return undefined;
       case 'silence':
         this.sim.stopSpeaking(step.line);
+        return undefined;
+      case 'play':
+        try {
+          this.sim.speak(step.line, playOnce(readWavPcm(readFileSync(step.file))));
+        } catch (err) {
+          return `play ${step.line} ${step.file}: ${(err as Error).message}`;
+        }
         return undefined;
       case 'noise':
         this.sim.injectNoise(randomBytes(step.bytes));

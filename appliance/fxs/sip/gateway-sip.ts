@@ -6,11 +6,11 @@
  * as outbound proxy (§8.1.2); requests from it are handed to the line their
  * Request-URI user names.
  */
-import { createResponse } from '../../sip/message/build';
+import { createResponse, newCallId, newTag } from '../../sip/message/build';
 import { toOf, tagOf } from '../../sip/message/headers/name-addr';
 import type { SipRequest, SipResponse } from '../../sip/message/message';
 import { parseUri } from '../../sip/message/uri';
-import type { Clock } from '../../sip/clock';
+import type { Clock, TimerHandle } from '../../sip/clock';
 import type { SipLogger } from '../../sip/logger';
 import { TransportError, type Channel } from '../../sip/transaction/channel';
 import type { InviteServerTransaction } from '../../sip/transaction/invite-server';
@@ -53,6 +53,7 @@ export class GatewaySip implements TransactionCore {
   private readonly lines = new Map<string, LineRequestHandler>();
   private readonly streamChannels = new Map<number, Channel>();
   private readonly serverChannel: Channel;
+  private keepalive: TimerHandle | undefined;
 
   constructor(private readonly o: GatewaySipOptions) {
     this.transactions = new TransactionLayer({ clock: o.clock, core: this, logger: o.logger });
@@ -115,7 +116,59 @@ export class GatewaySip implements TransactionCore {
     if (channel) this.transactions.channelFailed(channel, new TransportError('connection to the server closed'));
   }
 
+  /**
+   * Keepalive of the one flow every line shares: an OPTIONS to the server every
+   * `everyMs` keeps a NAT binding open between registrations (RFC 3261 §11 OPTIONS;
+   * one for the gateway, not one per line) and tells in the log when the server stops
+   * answering and when it is back.
+   */
+  startKeepalive(everyMs: number): void {
+    let answering = true;
+    let seq = 0;
+    const callId = newCallId();
+    const fromTag = newTag();
+    const ping = (): void => {
+      const domain = this.o.server.domain;
+      const request: SipRequest = {
+        kind: 'request',
+        method: 'OPTIONS',
+        uri: `sip:${domain}`,
+        headers: [
+          { name: 'Via', value: this.via() },
+          { name: 'Max-Forwards', value: '70' },
+          { name: 'From', value: `<sip:keepalive@${domain}>;tag=${fromTag}` },
+          { name: 'To', value: `<sip:${domain}>` },
+          { name: 'Call-ID', value: callId },
+          { name: 'CSeq', value: `${++seq} OPTIONS` },
+          { name: 'User-Agent', value: USER_AGENT },
+          { name: 'Content-Length', value: '0' },
+        ],
+        body: Buffer.alloc(0),
+      };
+      const lost = (why: string) => {
+        if (answering) this.o.logger.warn({ server: this.o.server.endpoint, why }, 'fxs keepalive: the server does not answer');
+        answering = false;
+      };
+      try {
+        this.sendRequest(request, {
+          onResponse: (res) => {
+            if (res.status < 200) return;
+            if (!answering) this.o.logger.info({ server: this.o.server.endpoint }, 'fxs keepalive: the server answers again');
+            answering = true;
+          },
+          onTimeout: () => lost('timeout'),
+          onTransportError: (_tx, err) => lost(err.message),
+        });
+      } catch (err) {
+        lost((err as Error).message);
+      }
+      this.keepalive = this.o.clock.setTimer(everyMs, ping);
+    };
+    this.keepalive = this.o.clock.setTimer(everyMs, ping);
+  }
+
   close(): void {
+    this.o.clock.clearTimer(this.keepalive);
     this.transactions.close();
   }
 
