@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { AdminError, type AdminBackend } from './backend';
 import { HttpError, readJson, sendJson, type ApiErrorBody } from './http-json';
 import { matchRoute, pathOf, queryOf } from './routes';
-import { clearStaleSocket, listenPrivately, UnixSocketError } from './unix-socket';
+import { serveOnUnixSocket, UnixSocketError } from './unix-socket';
 
 /** Why the control server could not start on its socket path (kept under its old name). */
 export { UnixSocketError as ControlSocketError };
@@ -30,13 +30,9 @@ export interface ControlServer {
 }
 
 const MUTATING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
-/** Grace period for in-flight requests when closing. */
-const CLOSE_GRACE_MS = 2000;
 
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const { socketPath, backend, logger } = options;
-  await clearStaleSocket(socketPath, 'edgesipd');
-
   const server = createServer((req, res) => {
     handle(req, res, backend, logger).catch((err: unknown) => {
       // handle() answers every error itself; this is a last resort (e.g. a write failure).
@@ -48,25 +44,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
 
-  await listenPrivately(server, socketPath);
-  logger.info({ socketPath }, 'control API listening');
-
-  let closing: Promise<void> | undefined;
-  return {
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          logger.info({ socketPath }, 'control API closed');
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
+  return serveOnUnixSocket(server, socketPath, 'edgesipd', 'control API', logger);
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, backend: AdminBackend, logger: ControlLogger): Promise<void> {

@@ -83,3 +83,41 @@ function answers(socketPath: string): Promise<boolean> {
     });
   });
 }
+
+export interface UnixSocketLogger {
+  info(obj: object, msg: string): void;
+}
+
+export interface UnixSocketServer {
+  /** Stops accepting; in-flight requests get a grace period, then their connections close. */
+  close(): Promise<void>;
+}
+
+/** Grace period for in-flight requests when closing. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Starts `server` privately on `socketPath` (a stale socket is cleared, a live one or
+ * anything else at the path refused) and logs `<label> listening` / `<label> closed`.
+ */
+export async function serveOnUnixSocket(server: Server, socketPath: string, program: string, label: string, logger: UnixSocketLogger): Promise<UnixSocketServer> {
+  await clearStaleSocket(socketPath, program);
+  await listenPrivately(server, socketPath);
+  logger.info({ socketPath }, `${label} listening`);
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          logger.info({ socketPath }, `${label} closed`);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { HttpError, sendJson, type ApiErrorBody } from '../control/http-json';
-import { clearStaleSocket, listenPrivately } from '../control/unix-socket';
+import { serveOnUnixSocket } from '../control/unix-socket';
 import { FXS_STATUS_PATH, type FxsStatus } from './status';
 
 export interface FxsStatusLogger {
@@ -28,13 +28,8 @@ export interface FxsStatusServer {
   close(): Promise<void>;
 }
 
-/** Grace period for in-flight requests when closing. */
-const CLOSE_GRACE_MS = 2000;
-
 export async function startFxsStatusServer(options: FxsStatusServerOptions): Promise<FxsStatusServer> {
   const { socketPath, status, logger } = options;
-  await clearStaleSocket(socketPath, 'edgesip-fxs');
-
   const server = createServer((req, res) => {
     try {
       respond(req, res, status, logger);
@@ -49,25 +44,7 @@ export async function startFxsStatusServer(options: FxsStatusServerOptions): Pro
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
 
-  await listenPrivately(server, socketPath);
-  logger.info({ socketPath }, 'fxs status socket listening');
-
-  let closing: Promise<void> | undefined;
-  return {
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          logger.info({ socketPath }, 'fxs status socket closed');
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
+  return serveOnUnixSocket(server, socketPath, 'edgesip-fxs', 'fxs status socket', logger);
 }
 
 function respond(req: IncomingMessage, res: ServerResponse, status: () => FxsStatus, logger: FxsStatusLogger): void {
