@@ -12,19 +12,18 @@ import { createConnection, isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseArgs } from 'node:util';
-import { SerialPort } from 'serialport';
 import { FxsAgent } from '../fxs/agent';
 import { FxsConfigError, loadFxsConfig, serialCapacityWarning, type FxsConfig } from '../fxs/config';
 import type { LineRtp } from '../fxs/line/fxs-line';
 import type { DatagramSocket } from '../fxs/media/rtp-session';
 import { BoardConnection } from '../fxs/serial/board-connection';
-import type { ByteStream } from '../fxs/serial/board-link';
 import { runSimulate } from '../fxs/simulator/simulate-command';
 import { GatewaySip } from '../fxs/sip/gateway-sip';
 import { startFxsStatusServer } from '../fxs/status-server';
 import { localAddressFor } from '../platform/local-address';
-import { createLogger, type Logger } from '../platform/logger';
+import { createLogger } from '../platform/logger';
 import { realClock } from '../platform/real-clock';
+import { openSerialStream } from '../platform/serial-port-stream';
 import { hostLiteral, type Endpoint } from '../sip/transport/flow';
 import { SipTransportLayer } from '../sip/transport/transport-layer';
 import { VERSION } from '../version';
@@ -129,7 +128,7 @@ async function main(): Promise<number> {
     rtp.set(l.line, { address: localIp, port, socket: datagramSocket(await bindUdp(config.local.address, port, family)) });
   }
 
-  const board = new BoardConnection({ open: () => openSerial(config, logger), clock, logger, reconnectMs: 1000 });
+  const board = new BoardConnection({ open: () => openSerialStream(config.serial.path, config.serial.baudRate), clock, logger, reconnectMs: 1000 });
   const agent = new FxsAgent({ config, clock, logger, board, sip, rtp, version: VERSION, local: () => `${hostLiteral(localIp)}:${localPort}` });
   const status = await startFxsStatusServer({ socketPath: join(dataDir, 'fxs.sock'), status: () => agent.status(), logger });
   agent.start();
@@ -167,37 +166,6 @@ async function resolveServer(config: FxsConfig): Promise<Endpoint> {
   if (isIP(host)) return { address: host, port: config.server.port };
   const { address } = await lookup(host);
   return { address, port: config.server.port };
-}
-
-/** The board's serial port as a ByteStream; rejects while the adapter is unplugged. */
-function openSerial(config: FxsConfig, logger: Logger): Promise<ByteStream> {
-  return new Promise((resolveOpen, reject) => {
-    const port = new SerialPort({ path: config.serial.path, baudRate: config.serial.baudRate, autoOpen: false });
-    port.open((err) => {
-      if (err) {
-        logger.debug({ path: config.serial.path, err: err.message }, 'fxs serial port not available');
-        reject(err);
-        return;
-      }
-      const closeHandlers: ((err?: Error) => void)[] = [];
-      let closed = false;
-      const closedOnce = (e?: Error) => {
-        if (closed) return;
-        closed = true;
-        for (const h of closeHandlers) h(e);
-      };
-      port.on('close', () => closedOnce());
-      port.on('error', (e: Error) => closedOnce(e));
-      resolveOpen({
-        write: (data) => void port.write(data),
-        onData: (cb) => void port.on('data', cb),
-        onClose: (cb) => void closeHandlers.push(cb),
-        close: () => {
-          if (port.isOpen) port.close();
-        },
-      });
-    });
-  });
 }
 
 function bindUdp(address: string, port: number, family: 4 | 6): Promise<UdpSocket> {

@@ -8,9 +8,8 @@ import { lstat, mkdtemp, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { SerialPort } from 'serialport';
 import { realClock } from '../../platform/real-clock';
-import type { ByteStream } from '../serial/board-link';
+import { openSerialStream } from '../../platform/serial-port-stream';
 import { BoardConnection } from '../serial/board-connection';
 import type { BoardEvent, BoardHello } from '../serial/messages';
 import { BoardSimulator } from './board-simulator';
@@ -37,35 +36,6 @@ async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promi
   }
 }
 
-/** The slave side opened as the agent opens it (appliance/main/edgesip-fxs.ts does the same). */
-function openSerial(path: string): Promise<ByteStream> {
-  return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
-    port.open((err) => {
-      if (err) {
-        reject(err);
-        return;
-      }
-      const closeListeners: Array<(e?: Error) => void> = [];
-      let closed = false;
-      const closedOnce = (e?: Error) => {
-        if (closed) return;
-        closed = true;
-        for (const cb of closeListeners) cb(e);
-      };
-      port.on('close', (e?: Error) => closedOnce(e ?? undefined));
-      port.on('error', (e: Error) => closedOnce(e));
-      resolve({
-        write: (data) => void port.write(data),
-        onData: (cb) => void port.on('data', cb),
-        onClose: (cb) => void closeListeners.push(cb),
-        close: () => {
-          if (port.isOpen) port.close();
-        },
-      });
-    });
-  });
-}
 
 test('the link path is a symlink to the slave; every byte value crosses unchanged both ways', async () => {
   const path = await linkPath();
@@ -76,7 +46,7 @@ test('the link path is a symlink to the slave; every byte value crosses unchange
   assert.match(await readlink(path), /^\/dev\/pts\/\d+$/);
   assert.equal(await readlink(path), pty.slavePath);
 
-  const agent = await openSerial(path);
+  const agent = await openSerialStream(path, 115200);
   toClose.push(agent);
   const atAgent: Buffer[] = [];
   const atBoard: Buffer[] = [];
@@ -107,7 +77,7 @@ test('BoardConnection over a real SerialPort on the pty: up, events, commands, a
   const sim = new BoardSimulator({ lines: 2, clock });
   let pty: PtyPair = await openPtyPair(path);
   sim.attach(pty.board);
-  const conn = new BoardConnection({ open: () => openSerial(path), clock, logger: { info: () => undefined, warn: () => undefined }, reconnectMs: 100 });
+  const conn = new BoardConnection({ open: () => openSerialStream(path, 115200), clock, logger: { info: () => undefined, warn: () => undefined }, reconnectMs: 100 });
   toClose.push(conn, { close: () => pty.close() });
   const ups: BoardHello[] = [];
   const downs: string[] = [];

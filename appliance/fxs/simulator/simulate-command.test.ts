@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
-import { SerialPort } from 'serialport';
 import { realClock } from '../../platform/real-clock';
-import type { ByteStream } from '../serial/board-link';
+import { openSerialStream } from '../../platform/serial-port-stream';
 import { BoardConnection } from '../serial/board-connection';
 import { parseStep, runSimulate } from './simulate-command';
 
@@ -74,7 +73,7 @@ test('usage errors: exit 2 with the reason; a bad script is refused whole, every
  * caller ID 201, answering connects the audio of lines 1 and 2 both ways.
  */
 function miniAgent(path: string): BoardConnection {
-  const conn = new BoardConnection({ open: () => openSerial(path), clock: realClock(), logger: { info: () => undefined, warn: () => undefined }, reconnectMs: 50 });
+  const conn = new BoardConnection({ open: () => openSerialStream(path, 115200), clock: realClock(), logger: { info: () => undefined, warn: () => undefined }, reconnectMs: 50 });
   let dialled = '';
   const send = (cmd: Parameters<BoardConnection['send']>[0]) => void conn.send(cmd).catch(() => undefined);
   conn.onUp((hello) => {
@@ -102,31 +101,6 @@ function miniAgent(path: string): BoardConnection {
   return conn;
 }
 
-function openSerial(path: string): Promise<ByteStream> {
-  return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
-    port.open((err) => {
-      if (err) return reject(err);
-      const closeListeners: Array<(e?: Error) => void> = [];
-      let closed = false;
-      const once = (e?: Error) => {
-        if (closed) return;
-        closed = true;
-        for (const cb of closeListeners) cb(e);
-      };
-      port.on('close', (e?: Error) => once(e ?? undefined));
-      port.on('error', (e: Error) => once(e));
-      resolve({
-        write: (data) => void port.write(data),
-        onData: (cb) => void port.on('data', cb),
-        onClose: (cb) => void closeListeners.push(cb),
-        close: () => {
-          if (port.isOpen) port.close();
-        },
-      });
-    });
-  });
-}
 
 test('a script against a live agent over the pty: dial, ring, caller ID, audio both ways, noise, reopen', async () => {
   const dir = await tempDir();
