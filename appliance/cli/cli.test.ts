@@ -1039,6 +1039,11 @@ describe('edgesip completion', () => {
       assert.equal(complete('edgesip settings set --web-tls-min = 1'), '[1.2 1.3]');
       assert.equal(complete('edgesip settings set --sip-port '), '[]');
       assert.equal(complete('edgesip settings set --sip-port 5070 --j'), '[--json]');
+      assert.equal(complete('edgesip settings set --d'), '[--digest-algorithms]');
+      assert.equal(complete('edgesip settings set --digest-algorithms '), '[SHA-256,MD5 MD5,SHA-256 SHA-256 MD5]');
+      assert.equal(complete('edgesip settings set --digest-algorithms M'), '[MD5,SHA-256 MD5]');
+      assert.equal(complete('edgesip settings set --digest-algorithms = S'), '[SHA-256,MD5 SHA-256]');
+      assert.equal(complete('edgesip settings set --digest-algorithms MD5 --w'), '[--web-port --web-redirect-port --web-tls-min --web-idle-timeout]');
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
@@ -1472,6 +1477,7 @@ describe('edgesip CLI: web admins, the TLS certificate, service settings', () =>
         'SIP port (UDP, TCP)       5060',
         'SIP-TLS port              5061',
         'SIP-TLS minimum version   TLSv1.2',
+        'SIP digest algorithms     SHA-256, MD5',
         'Web admin port (HTTPS)    8443',
         'Web redirect port (HTTP)  none',
         'Web TLS minimum version   TLSv1.2',
@@ -1514,6 +1520,33 @@ describe('edgesip CLI: web admins, the TLS certificate, service settings', () =>
     assert.doesNotMatch((await cli(['settings', 'show'])).out, /restart/);
   });
 
+  test('settings set --digest-algorithms: MD5 first or one alone, at once; show and --json have it', async () => {
+    const r = await cli(['settings', 'set', '--digest-algorithms', 'MD5,SHA-256']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(backend.settingsInputs.at(-1), { sip: { digestAlgorithms: ['MD5', 'SHA-256'] } });
+    assert.match(r.out, /^settings saved\n/);
+    assert.match(r.out, /^SIP digest algorithms {5}MD5, SHA-256$/m);
+    assert.doesNotMatch(r.out, /restart/, 'applies at once');
+    assert.match((await cli(['settings', 'show'])).out, /^SIP digest algorithms {5}MD5, SHA-256$/m);
+    const shown = JSON.parse((await cli(['settings', 'show', '--json'])).out) as ServiceSettingsView;
+    assert.deepEqual(shown.sip.digestAlgorithms, ['MD5', 'SHA-256']);
+
+    // Any case, sha256 without the dash, blanks around the commas.
+    const one = await cli(['settings', 'set', '--digest-algorithms= md5 ', '--json']);
+    assert.equal(one.code, 0, one.err);
+    assert.deepEqual(backend.settingsInputs.at(-1), { sip: { digestAlgorithms: ['MD5'] } });
+    assert.deepEqual((JSON.parse(one.out) as ServiceSettingsView).sip.digestAlgorithms, ['MD5']);
+    assert.equal((await cli(['settings', 'set', '--digest-algorithms', 'sha256, Md5'])).code, 0);
+    assert.deepEqual(backend.settingsInputs.at(-1), { sip: { digestAlgorithms: ['SHA-256', 'MD5'] } });
+
+    const zh = await cli(['settings', 'set', '--digest-algorithms', 'SHA-256'], { env: ZH });
+    assert.equal(zh.code, 0, zh.err);
+    assert.match(zh.out, /^设置已保存\n/);
+    assert.match(zh.out, /^SIP 摘要认证算法 {7}SHA-256$/m);
+    assert.equal((await cli(['settings', 'set', '--digest-algorithms', 'SHA-256,MD5'])).code, 0);
+    assert.deepEqual(backend.settings.sip.digestAlgorithms, ['SHA-256', 'MD5']);
+  });
+
   test('settings refusals name the option; usage errors exit 2', async () => {
     const seen = backend.settingsInputs.length;
     const refusals: [string[], string][] = [
@@ -1522,6 +1555,7 @@ describe('edgesip CLI: web admins, the TLS certificate, service settings', () =>
       [['--web-redirect-port=-1'], 'refused: --web-redirect-port: must be an integer from 0 to 65535'],
       [['--web-idle-timeout', '0'], 'refused: --web-idle-timeout: must be an integer from 1 to 1440'],
       [['--web-idle-timeout', '1441'], 'refused: --web-idle-timeout: must be an integer from 1 to 1440'],
+      [['--digest-algorithms', 'MD5,md5'], 'refused: --digest-algorithms: MD5 is listed twice; each algorithm once'],
       [['--sip-tls-port', '5060'], 'refused: --sip-tls-port: must differ from sip.port'],
     ];
     for (const [args, message] of refusals) {
@@ -1533,6 +1567,10 @@ describe('edgesip CLI: web admins, the TLS certificate, service settings', () =>
       [['settings', 'set', '--json'], /nothing to change/],
       [['settings', 'set', '--sip-tls-min', '1.1'], /option --sip-tls-min must be one of 1\.2\|1\.3, not "1\.1"/],
       [['settings', 'set', '--web-tls-min', 'ssl3'], /option --web-tls-min must be one of 1\.2\|1\.3, not "ssl3"/],
+      [['settings', 'set', '--digest-algorithms', 'SHA-1'], /option --digest-algorithms takes SHA-256 and\/or MD5, comma separated, most preferred first \(e\.g\. MD5,SHA-256\), not "SHA-1"/],
+      [['settings', 'set', '--digest-algorithms', 'MD5,'], /option --digest-algorithms takes SHA-256 and\/or MD5.*, not "MD5,"/],
+      [['settings', 'set', '--digest-algorithms='], /option --digest-algorithms takes SHA-256 and\/or MD5.*, not ""/],
+      [['settings', 'set', '--digest-algorithms', 'MD5 SHA-256'], /option --digest-algorithms takes/],
       [['settings', 'set', '--sip-port', 'sip'], /option --sip-port needs a whole number, not "sip"/],
       [['settings', 'set', '--web-idle-timeout', '1.5'], /option --web-idle-timeout needs a whole number/],
       [['settings', 'set', '--web-port'], /option --web-port needs a value/],
@@ -1552,6 +1590,12 @@ describe('edgesip CLI: web admins, the TLS certificate, service settings', () =>
     assert.equal(backend.settingsInputs.length, seen + 1);
     const zh = await cli(['settings', 'set', '--sip-port', '70000'], { env: ZH });
     assert.deepEqual(zh, { code: 1, out: '', err: 'edgesip: 请求被拒绝：--sip-port：must be an integer from 1 to 65535\n' });
+    const zhAlgorithms = await cli(['settings', 'set', '--digest-algorithms', 'sha1'], { env: ZH });
+    assert.equal(zhAlgorithms.code, 2);
+    assert.equal(
+      zhAlgorithms.err,
+      "edgesip: 选项 --digest-algorithms 需要 SHA-256 和/或 MD5，以逗号分隔，首选的在前（例如 MD5,SHA-256），而不是 \"sha1\"\n参见 'edgesip settings --help'\n",
+    );
   });
 
   test('messages in Simplified Chinese', async () => {
@@ -1583,11 +1627,13 @@ describe('edgesip CLI: web admins, the TLS certificate, service settings', () =>
     assert.match((await cli(['admin', '--help'])).out, /admin passwd \[USER\] \[--password-stdin \| --generate\] +USER defaults to admin/);
     assert.match((await cli(['cert', '--help'])).out, /cert install --cert FILE --key FILE/);
     assert.match((await cli(['settings', '--help'])).out, /--web-port N +HTTPS port of the web admin \(default 8443; 0 = web admin off\)/);
+    assert.match((await cli(['settings', 'set', '--help'])).out, /--digest-algorithms LIST +digest challenges offered to phones, most preferred first:/);
+    assert.match((await cli(['settings', '--help'], { env: ZH })).out, /--digest-algorithms 列表 +向话机提供的摘要认证算法，首选的在前/);
     const usage = (await run(['--help'])).out;
     assert.match(usage, /\n {2}admin list\|add\|passwd\|remove\|unlock {2}manage the web admin accounts\n/);
     assert.match(usage, /\n {2}cert show\|install +show or install the TLS certificate\n/);
-    assert.match(usage, /\n {2}settings show\|set +ports, TLS versions and the web admin idle timeout\n/);
-    assert.match((await run(['--help'], { env: ZH })).out, /\n {2}settings show\|set +端口、TLS 版本和 Web 管理界面的空闲超时\n/);
+    assert.match(usage, /\n {2}settings show\|set +ports, TLS versions, digest algorithms, web idle timeout\n/);
+    assert.match((await run(['--help'], { env: ZH })).out, /\n {2}settings show\|set +端口、TLS 版本、摘要认证算法和 Web 空闲超时\n/);
   });
 });
 

@@ -5,7 +5,7 @@
 # --json); when it does not answer (not running, not root) they are simply not offered.
 
 # Options that take a value (the word after them is no positional).
-_edgesip_value_options='--data-dir --password --name --max-contacts --allow --forward-always --forward-busy --forward-noanswer --forward-unavailable --noanswer-timeout --permission --type --domain --proxy --transport --username --auth-username --realm --expires --peer --uri-params --from-user --from-display --pai --from-template --to-template --pai-template --pattern --strip --prefix --trunk --class --position --extension --since --until --limit --output --cert --key --sip-port --sip-tls-port --sip-tls-min --web-port --web-redirect-port --web-tls-min --web-idle-timeout --fxs-dir'
+_edgesip_value_options='--data-dir --password --name --max-contacts --allow --forward-always --forward-busy --forward-noanswer --forward-unavailable --noanswer-timeout --permission --type --domain --proxy --transport --username --auth-username --realm --expires --peer --uri-params --from-user --from-display --pai --from-template --to-template --pai-template --pattern --strip --prefix --trunk --class --position --extension --since --until --limit --output --cert --key --sip-port --sip-tls-port --sip-tls-min --digest-algorithms --web-port --web-redirect-port --web-tls-min --web-idle-timeout --fxs-dir'
 
 # _edgesip_names GROUP KEY: the values of "KEY" in `edgesip GROUP list --json`.
 _edgesip_names() {
@@ -69,6 +69,7 @@ _edgesip() {
         --data-dir | --fxs-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
         --output | --cert | --key) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
         --sip-tls-min | --web-tls-min) _edgesip_reply '1.2 1.3' "$cur"; return 0 ;;
+        --digest-algorithms) _edgesip_reply 'SHA-256,MD5 MD5,SHA-256 SHA-256 MD5' "$cur"; return 0 ;;
         --permission) _edgesip_reply 'internal national local international' "$cur"; return 0 ;;
         --class) _edgesip_reply 'internal local national international emergency' "$cur"; return 0 ;;
         --type) _edgesip_reply 'register ip' "$cur"; return 0 ;;
@@ -134,7 +135,7 @@ _edgesip() {
         'config check' | *' list' | 'trunk status' | 'route test' | 'reg ping' | 'diag dns' | 'cert show' | 'settings show') options='--json' ;;
         'admin add' | 'admin passwd') options='--password-stdin --generate' ;;
         'cert install') options='--cert --key' ;;
-        'settings set') options='--sip-port --sip-tls-port --sip-tls-min --web-port --web-redirect-port --web-tls-min --web-idle-timeout --json' ;;
+        'settings set') options='--sip-port --sip-tls-port --sip-tls-min --digest-algorithms --web-port --web-redirect-port --web-tls-min --web-idle-timeout --json' ;;
         'ext add') options="$ext_options --disabled" ;;
         'ext set') options="$ext_options --allow-any --enable --disable" ;;
         'trunk add') options=$trunk_options ;;

@@ -17,7 +17,7 @@ commands:
   language [en|zh-CN]                  show or set the language setting
   admin list|add|passwd|remove|unlock  manage the web admin accounts
   cert show|install                    show or install the TLS certificate
-  settings show|set                    ports, TLS versions and the web admin idle timeout
+  settings show|set                    ports, TLS versions, digest algorithms, web idle timeout
   reg list                             show current registrations
   acl list|add|remove                  manage the IP white and black lists
   blocks list|remove                   show or lift automatic blocks
@@ -41,7 +41,7 @@ exit codes: 0 ok, 1 refused by the daemon, 2 usage error, 3 daemon not running`,
   language [en|zh-CN]                  查看或设置语言
   admin list|add|passwd|remove|unlock  管理 Web 管理账号
   cert show|install                    查看或安装 TLS 证书
-  settings show|set                    端口、TLS 版本和 Web 管理界面的空闲超时
+  settings show|set                    端口、TLS 版本、摘要认证算法和 Web 空闲超时
   reg list                             查看当前注册
   acl list|add|remove                  管理 IP 白名单和黑名单
   blocks list|remove                   查看或解除自动封禁
@@ -339,12 +339,15 @@ OPTIONS:
   --sip-port N                SIP port, UDP and TCP (default 5060)
   --sip-tls-port N            SIP-TLS port (default 5061)
   --sip-tls-min 1.2|1.3       lowest TLS version SIP-TLS accepts
+  --digest-algorithms LIST    digest challenges offered to phones, most preferred first:
+                              SHA-256,MD5 (default), MD5,SHA-256 (for phones that answer
+                              only the first challenge and know only MD5), SHA-256, MD5
   --web-port N                HTTPS port of the web admin (default 8443; 0 = web admin off)
   --web-redirect-port N       plain-HTTP port that redirects to HTTPS (0 = none)
   --web-tls-min 1.2|1.3       lowest TLS version the web admin accepts
   --web-idle-timeout MINUTES  web sessions unused this long end, 1-1440
-TLS versions and the idle timeout apply at once; ports when edgesipd restarts
-(systemctl restart edgesipd).
+TLS versions, digest algorithms and the idle timeout apply at once; ports when
+edgesipd restarts (systemctl restart edgesipd).
 example: edgesip settings set --web-port 443 --web-redirect-port 80`,
     'zh-CN': `用法：edgesip settings <子命令>
   settings show [--json]
@@ -353,11 +356,14 @@ example: edgesip settings set --web-port 443 --web-redirect-port 80`,
   --sip-port N                SIP 端口，UDP 和 TCP（默认 5060）
   --sip-tls-port N            SIP-TLS 端口（默认 5061）
   --sip-tls-min 1.2|1.3       SIP-TLS 接受的最低 TLS 版本
+  --digest-algorithms 列表    向话机提供的摘要认证算法，首选的在前：SHA-256,MD5（默认）、
+                              MD5,SHA-256（适用于只应答第一个质询且只支持 MD5 的话机）、
+                              SHA-256、MD5
   --web-port N                Web 管理界面的 HTTPS 端口（默认 8443；0 表示关闭 Web 管理界面）
   --web-redirect-port N       跳转到 HTTPS 的 HTTP 端口（0 表示不使用）
   --web-tls-min 1.2|1.3       Web 管理界面接受的最低 TLS 版本
   --web-idle-timeout 分钟     Web 会话闲置超过该时间后结束，1-1440
-TLS 版本和空闲超时立即生效；端口在 edgesipd 重启后生效（systemctl restart edgesipd）。
+TLS 版本、摘要认证算法和空闲超时立即生效；端口在 edgesipd 重启后生效（systemctl restart edgesipd）。
 示例：edgesip settings set --web-port 443 --web-redirect-port 80`,
   },
   adminAdded: { en: 'web admin {user} added', 'zh-CN': '已添加 Web 管理账号 {user}' },
@@ -414,6 +420,7 @@ TLS 版本和空闲超时立即生效；端口在 edgesipd 重启后生效（sys
   settingSipPort: { en: 'SIP port (UDP, TCP)', 'zh-CN': 'SIP 端口（UDP、TCP）' },
   settingSipTlsPort: { en: 'SIP-TLS port', 'zh-CN': 'SIP-TLS 端口' },
   settingSipTlsMin: { en: 'SIP-TLS minimum version', 'zh-CN': 'SIP-TLS 最低版本' },
+  settingDigestAlgorithms: { en: 'SIP digest algorithms', 'zh-CN': 'SIP 摘要认证算法' },
   settingWebPort: { en: 'Web admin port (HTTPS)', 'zh-CN': 'Web 管理端口（HTTPS）' },
   settingWebRedirectPort: { en: 'Web redirect port (HTTP)', 'zh-CN': 'Web 跳转端口（HTTP）' },
   settingWebTlsMin: { en: 'Web TLS minimum version', 'zh-CN': 'Web TLS 最低版本' },
@@ -494,7 +501,7 @@ list 显示最近的 N 条通话（默认 50，最多 100000）；export 将所�
   badAclList: { en: 'list must be "white" or "black", not "{list}"', 'zh-CN': '名单必须是 "white" 或 "black"，而不是 "{list}"' },
   noPasswordOnStdin: { en: 'no password on standard input', 'zh-CN': '标准输入中没有密码' },
   notRunning: { en: 'edgesipd is not running (no control socket at {socket})', 'zh-CN': 'edgesipd 未运行（{socket} 处没有控制套接字）' },
-  permissionDenied: { en: 'permission denied on {socket}: run edgesip as root', 'zh-CN': '无权访问 {socket}：请以 root 身份运行 edgesip' },
+  permissionDenied: { en: 'permission denied on {socket}: join group edgesip (then log in again) or use sudo', 'zh-CN': '无权访问 {socket}：请加入 edgesip 组（之后重新登录）或使用 sudo 运行 edgesip' },
   timeout: { en: 'edgesipd did not answer in time ({socket})', 'zh-CN': 'edgesipd 未及时应答（{socket}）' },
   protocolError: { en: 'unexpected reply from edgesipd: {detail}', 'zh-CN': 'edgesipd 的应答异常：{detail}' },
   refused: { en: 'refused: {message}', 'zh-CN': '请求被拒绝：{message}' },
@@ -531,6 +538,10 @@ list 显示最近的 N 条通话（默认 50，最多 100000）；export 将所�
   limitRange: { en: 'option --limit needs a number from 1 to {max}, not "{value}"', 'zh-CN': '选项 --limit 需要 1 到 {max} 之间的数，而不是 "{value}"' },
   sinceAfterUntil: { en: '--until must be later than --since', 'zh-CN': '--until 必须晚于 --since' },
   missingOption: { en: 'missing option {flag}', 'zh-CN': '缺少选项 {flag}' },
+  badDigestAlgorithms: {
+    en: 'option --digest-algorithms takes SHA-256 and/or MD5, comma separated, most preferred first (e.g. MD5,SHA-256), not "{value}"',
+    'zh-CN': '选项 --digest-algorithms 需要 SHA-256 和/或 MD5，以逗号分隔，首选的在前（例如 MD5,SHA-256），而不是 "{value}"',
+  },
   badChoice: { en: 'option {flag} must be one of {choices}, not "{value}"', 'zh-CN': '选项 {flag} 必须是 {choices} 之一，而不是 "{value}"' },
   badArgChoice: { en: '{name} must be one of {choices}, not "{value}"', 'zh-CN': '{name} 必须是 {choices} 之一，而不是 "{value}"' },
   trunkAdded: { en: 'trunk {name} added', 'zh-CN': '已添加中继 {name}' },

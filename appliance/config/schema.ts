@@ -18,6 +18,8 @@ export const CALL_CLASSES = ['internal', 'local', 'national', 'international'] a
 export const RULE_CLASSES = [...CALL_CLASSES, 'emergency'] as const;
 export const TRUNK_TRANSPORTS = ['UDP', 'TCP', 'TLS'] as const;
 export const TRUNK_TYPES = ['register', 'ip'] as const;
+/** The digest algorithms the server can offer (RFC 8760), strongest first. */
+export const DIGEST_ALGORITHMS: readonly DigestAlgorithmName[] = ['SHA-256', 'MD5'];
 /** An extension's permission when none is given (and after migration from version 3). */
 export const DEFAULT_PERMISSION: CallClass = 'national';
 
@@ -659,7 +661,7 @@ const SHAPE: Shape = {
     idleTimeoutSeconds: integer(10, 86400),
     realm: text,
     digestAlgorithms: (v, path, problems) => {
-      if (!Array.isArray(v) || v.length === 0 || v.length > 2 || new Set(v).size !== v.length || !v.every((a) => a === 'SHA-256' || a === 'MD5')) {
+      if (!Array.isArray(v) || v.length === 0 || new Set(v).size !== v.length || !v.every((a) => (DIGEST_ALGORITHMS as readonly unknown[]).includes(a))) {
         problems.push({ path, reason: 'must list SHA-256 and/or MD5, each once, most preferred first' });
       }
     },

@@ -16,7 +16,7 @@ export interface CdrListQuery {
   until?: number;
   limit?: number;
 }
-import type { CallClass, DialRule, ForwardSettings, InboundConfig, InboundDid, Language, TlsMinVersion, Trunk } from '../config/schema';
+import type { CallClass, DialRule, DigestAlgorithmName, ForwardSettings, InboundConfig, InboundDid, Language, TlsMinVersion, Trunk } from '../config/schema';
 
 export type { CallClass, DialRule, InboundDid, Language, Trunk, TrunkTransport } from '../config/schema';
 export type { DiskHealth, InterfaceAddresses, StatusView, SystemHealth } from './status-view';
@@ -201,7 +201,8 @@ export interface TlsInstallInput {
 
 /** Ports and TLS of the SIP service and of the HTTPS admin (`GET|PATCH /v1/settings`). */
 export interface ServiceSettings {
-  sip: { port: number; tlsPort: number; tlsMinVersion: TlsMinVersion };
+  /** digestAlgorithms: the challenges offered, most preferred first (config sip.digestAlgorithms). */
+  sip: { port: number; tlsPort: number; tlsMinVersion: TlsMinVersion; digestAlgorithms: DigestAlgorithmName[] };
   /** httpRedirectPort 0: no plain-HTTP port. idleTimeoutMinutes: web sessions end after this long unused. */
   web: { port: number; httpRedirectPort: number; tlsMinVersion: TlsMinVersion; idleTimeoutMinutes: number };
 }
@@ -304,6 +305,6 @@ export interface AdminBackend {
   /** Checks the pair (parses, key matches, not expired), stores it and serves it at once on SIP-TLS and HTTPS. */
   installTls(input: TlsInstallInput): Promise<TlsCertificateView>;
   getSettings(): ServiceSettingsView;
-  /** TLS versions and the idle timeout apply at once; ports when edgesipd restarts. */
+  /** TLS versions, digest algorithms and the idle timeout apply at once; ports when edgesipd restarts. */
   updateSettings(input: ServiceSettingsInput): Promise<ServiceSettingsView>;
 }

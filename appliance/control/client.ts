@@ -12,7 +12,7 @@ export interface ControlResponse {
 
 export type ControlClientErrorCode =
   | 'EDGESIP_ERR_NOT_RUNNING' // no socket, or nobody listening on it
-  | 'EDGESIP_ERR_PERMISSION' // the socket is there but not ours (run as root)
+  | 'EDGESIP_ERR_PERMISSION' // the socket (or its directory) is not open to us: join group edgesip, or sudo
   | 'EDGESIP_ERR_TIMEOUT'
   | 'EDGESIP_ERR_PROTOCOL'; // the reply was not JSON, or the connection broke
 

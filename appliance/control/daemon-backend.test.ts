@@ -299,11 +299,12 @@ describe('DaemonAdminBackend: web admin accounts and service settings', () => {
   let server: ControlServer;
   let access: AdminAccess;
   let tlsUses = 0;
+  let holder: ConfigHolder;
   const call = (method: string, path: string, body?: unknown) => controlRequest(join(dir, 'control.sock'), method, path, body);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edgesip-backend-admins-'));
-    const holder: ConfigHolder = { current: loadConfig(dir).config };
+    holder = { current: loadConfig(dir).config };
     const clock = new VirtualClock(Date.parse('2026-11-26T00:00:00Z'));
     const quiet = { info: () => undefined, warn: () => undefined };
     const accounts = AdminAccounts.load(dir);
@@ -366,7 +367,7 @@ describe('DaemonAdminBackend: web admin accounts and service settings', () => {
   test('settings: TLS versions apply at once, ports ask for a restart', async () => {
     const shown = (await call('GET', '/v1/settings')).body as ServiceSettingsView;
     assert.deepEqual(shown, {
-      sip: { port: 5060, tlsPort: 5061, tlsMinVersion: 'TLSv1.2' },
+      sip: { port: 5060, tlsPort: 5061, tlsMinVersion: 'TLSv1.2', digestAlgorithms: ['SHA-256', 'MD5'] },
       web: { port: 8443, httpRedirectPort: 0, tlsMinVersion: 'TLSv1.2', idleTimeoutMinutes: 15 },
       restartRequired: false,
     });
@@ -386,6 +387,23 @@ describe('DaemonAdminBackend: web admin accounts and service settings', () => {
     assert.equal((unknown.body as { field: string }).field, 'web.colour');
     assert.equal((await call('PATCH', '/v1/settings', { sip: { port: 5060 }, web: { port: 8443 } })).body && true, true);
     assert.equal(((await call('GET', '/v1/settings')).body as ServiceSettingsView).restartRequired, false, 'back to the running ports');
+  });
+
+  test('settings: the digest algorithms are saved, in force at once (config.current), no restart', async () => {
+    const res = await call('PATCH', '/v1/settings', { sip: { digestAlgorithms: ['MD5', 'SHA-256'] } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const view = res.body as ServiceSettingsView;
+    assert.deepEqual(view.sip.digestAlgorithms, ['MD5', 'SHA-256']);
+    assert.equal(view.restartRequired, false);
+    assert.deepEqual(holder.current.sip.digestAlgorithms, ['MD5', 'SHA-256'], 'what the SIP service reads at each challenge');
+    const onDisk = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as EdgesipConfig;
+    assert.deepEqual(onDisk.sip.digestAlgorithms, ['MD5', 'SHA-256']);
+    assert.equal(onDisk.sip.port, 5060, 'the other SIP fields are kept');
+    const dup = await call('PATCH', '/v1/settings', { sip: { digestAlgorithms: ['SHA-256', 'SHA-256'] } });
+    assert.equal(dup.status, 400);
+    assert.equal((dup.body as { field: string }).field, 'sip.digestAlgorithms');
+    assert.deepEqual(holder.current.sip.digestAlgorithms, ['MD5', 'SHA-256'], 'a refusal changes nothing');
+    assert.equal((await call('PATCH', '/v1/settings', { sip: { digestAlgorithms: ['SHA-256', 'MD5'] } })).status, 200);
   });
 
   test('the certificate in use is described with its fingerprint and expiry', async () => {

@@ -64,10 +64,11 @@ describe('control server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('the socket is created with mode 0600', () => {
+  test('the socket is created with mode 0660: owner and group, nothing for others', () => {
     const st = statSync(socketPath);
     assert.ok(st.isSocket());
-    assert.equal(st.mode & 0o777, 0o600);
+    assert.equal(st.mode & 0o777, 0o660);
+    assert.equal(st.mode & 0o007, 0, 'others have no access');
   });
 
   test('POST /v1/diag/dns: 0-20 DNS names, the report', async () => {
@@ -576,7 +577,11 @@ describe('control server', () => {
     try {
       const shown = await call('GET', '/v1/settings');
       assert.equal(shown.status, 200);
-      assert.deepEqual(shown.body, { sip: { port: 5060, tlsPort: 5061, tlsMinVersion: 'TLSv1.2' }, web: { port: 8443, httpRedirectPort: 0, tlsMinVersion: 'TLSv1.2', idleTimeoutMinutes: 15 }, restartRequired: false });
+      assert.deepEqual(shown.body, {
+        sip: { port: 5060, tlsPort: 5061, tlsMinVersion: 'TLSv1.2', digestAlgorithms: ['SHA-256', 'MD5'] },
+        web: { port: 8443, httpRedirectPort: 0, tlsMinVersion: 'TLSv1.2', idleTimeoutMinutes: 15 },
+        restartRequired: false,
+      });
       const tls = await call('PATCH', '/v1/settings', { sip: { tlsMinVersion: 'TLSv1.3' }, web: { idleTimeoutMinutes: 60 } });
       assert.equal(tls.status, 200);
       const view = tls.body as ServiceSettingsView;
@@ -589,6 +594,13 @@ describe('control server', () => {
       assert.equal((off.body as ServiceSettingsView).web.port, 0, 'port 0: the web admin is off');
       assert.equal((off.body as ServiceSettingsView).restartRequired, true);
       assert.equal((await call('PATCH', '/v1/settings', {})).status, 200, 'nothing to change is no error');
+      for (const digestAlgorithms of [['MD5', 'SHA-256'], ['MD5'], ['SHA-256'], ['SHA-256', 'MD5']]) {
+        const res = await call('PATCH', '/v1/settings', { sip: { digestAlgorithms } });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual(backend.settingsInputs.at(-1), { sip: { digestAlgorithms } });
+        assert.deepEqual((res.body as ServiceSettingsView).sip.digestAlgorithms, digestAlgorithms);
+        assert.deepEqual(((await call('GET', '/v1/settings')).body as ServiceSettingsView).sip.digestAlgorithms, digestAlgorithms);
+      }
 
       const before = backend.settingsInputs.length;
       await refused('PATCH', '/v1/settings', { sip: { port: 0 } }, 400, 'sip.port', /from 1 to 65535/);
@@ -597,6 +609,13 @@ describe('control server', () => {
       await refused('PATCH', '/v1/settings', { sip: { tlsPort: 5061.5 } }, 400, 'sip.tlsPort', /integer/);
       await refused('PATCH', '/v1/settings', { sip: { tlsMinVersion: 'TLSv1.1' } }, 400, 'sip.tlsMinVersion', /TLSv1\.2, TLSv1\.3/);
       await refused('PATCH', '/v1/settings', { sip: { listen: ['0.0.0.0'] } }, 400, 'sip.listen', /unknown field/);
+      await refused('PATCH', '/v1/settings', { sip: { digestAlgorithms: [] } }, 400, 'sip.digestAlgorithms', /SHA-256 and\/or MD5.*at least one/);
+      await refused('PATCH', '/v1/settings', { sip: { digestAlgorithms: ['SHA-256', 'SHA-1'] } }, 400, 'sip.digestAlgorithms', /unknown algorithm "SHA-1"/);
+      await refused('PATCH', '/v1/settings', { sip: { digestAlgorithms: ['md5'] } }, 400, 'sip.digestAlgorithms', /unknown algorithm "md5"/);
+      await refused('PATCH', '/v1/settings', { sip: { digestAlgorithms: [5] } }, 400, 'sip.digestAlgorithms', /unknown algorithm 5/);
+      await refused('PATCH', '/v1/settings', { sip: { digestAlgorithms: ['MD5', 'SHA-256', 'MD5'] } }, 400, 'sip.digestAlgorithms', /MD5 is listed twice/);
+      await refused('PATCH', '/v1/settings', { sip: { digestAlgorithms: 'MD5' } }, 400, 'sip.digestAlgorithms', /as an array/);
+      await refused('PATCH', '/v1/settings', { sip: { digestAlgorithms: null } }, 400, 'sip.digestAlgorithms', /as an array/);
       await refused('PATCH', '/v1/settings', { web: { port: -1 } }, 400, 'web.port', /from 0 to 65535/);
       await refused('PATCH', '/v1/settings', { web: { httpRedirectPort: 70000 } }, 400, 'web.httpRedirectPort', /from 0 to 65535/);
       await refused('PATCH', '/v1/settings', { web: { tlsMinVersion: '1.3' } }, 400, 'web.tlsMinVersion');
@@ -704,7 +723,7 @@ describe('control socket lifecycle', () => {
       await assert.rejects(controlRequest(socketPath, 'GET', '/v1/acl'), (err: unknown) => err instanceof ControlClientError && err.code === 'EDGESIP_ERR_NOT_RUNNING');
 
       const server = await startControlServer({ socketPath, backend: new FakeBackend(), logger: memoryLogger([]) });
-      assert.equal(statSync(socketPath).mode & 0o777, 0o600);
+      assert.equal(statSync(socketPath).mode & 0o777, 0o660);
       assert.equal((await controlRequest(socketPath, 'GET', '/v1/acl')).status, 200);
       await server.close();
       assert.equal(existsSync(socketPath), false);

@@ -1,6 +1,6 @@
 /**
- * The control API: HTTP/1.1 with JSON bodies on a UNIX socket (mode 0600, so only
- * root and the daemon's user reach it), never on TCP. It validates input, calls the
+ * The control API: HTTP/1.1 with JSON bodies on a UNIX socket (mode 0660, so only
+ * root, the daemon's user and members of its group reach it), never on TCP. It validates input, calls the
  * AdminBackend and renders the result; the CLI is its client (client.ts).
  *
  * Request bodies carry passwords: they are never logged.

@@ -1,7 +1,8 @@
 /**
  * Private unix sockets for local APIs (the daemon's control socket, the FXS agent's
- * status socket): bound 0600 from creation, never replacing a live server, clearing a
- * stale socket file left by a crash.
+ * status socket): bound 0660 from creation (the service account and members of its
+ * group, e.g. the appliance's SSH admin; the 0750 data dir around it keeps everyone else
+ * out too), never replacing a live server, clearing a stale socket file left by a crash.
  */
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -18,20 +19,23 @@ export class UnixSocketError extends Error {
   }
 }
 
+/** Owner and group read/write; nothing for others. */
+export const SOCKET_MODE = 0o660;
+
 /**
- * Binds with a umask that leaves the socket 0600 from its creation (bind is synchronous
+ * Binds with a umask that leaves the socket 0660 from its creation (bind is synchronous
  * inside listen), then chmods again before the first connection can be accepted.
  */
 export function listenPrivately(server: Server, socketPath: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
-    const previous = process.umask(0o177);
+    const previous = process.umask(0o777 & ~SOCKET_MODE);
     try {
       server.listen(socketPath, () => {
         server.removeListener('error', onError);
         try {
-          chmodSync(socketPath, 0o600);
+          chmodSync(socketPath, SOCKET_MODE);
           resolve();
         } catch (err) {
           server.close();

@@ -9,6 +9,7 @@ import {
   DIAL_PREFIX,
   DIAL_PREFIX_REASON,
   dialPatternProblem,
+  DIGEST_ALGORITHMS,
   dnsNameProblem,
   DID_NUMBER,
   DID_REASON,
@@ -32,6 +33,7 @@ import {
   uriParamsProblem,
   uriTemplateProblem,
   type CallClass,
+  type DigestAlgorithmName,
   type ForwardSettings,
   type Language,
   type TlsMinVersion,
@@ -576,7 +578,26 @@ function checkPort(v: unknown, field: string, allowZero = false): number {
   return v;
 }
 
-/** Body of PATCH /v1/settings: `{ sip?: {port, tlsPort, tlsMinVersion}, web?: {port, httpRedirectPort, tlsMinVersion, idleTimeoutMinutes} }`. */
+/**
+ * `sip.digestAlgorithms`: the challenges to offer, most preferred first: a non-empty
+ * list of SHA-256 and/or MD5, each once. Every problem is reported at that field.
+ */
+function checkDigestAlgorithms(v: unknown): DigestAlgorithmName[] {
+  const field = 'sip.digestAlgorithms';
+  const expected = `must list ${DIGEST_ALGORITHMS.join(' and/or ')}, most preferred first`;
+  if (!Array.isArray(v)) invalid(field, `${expected}, as an array`);
+  if (v.length === 0) invalid(field, `${expected}: at least one`);
+  const out: DigestAlgorithmName[] = [];
+  for (const item of v as unknown[]) {
+    if (typeof item !== 'string' || !(DIGEST_ALGORITHMS as readonly string[]).includes(item)) invalid(field, `unknown algorithm ${JSON.stringify(item)}; ${expected}`);
+    const name = item as DigestAlgorithmName;
+    if (out.includes(name)) invalid(field, `${name} is listed twice; each algorithm once`);
+    out.push(name);
+  }
+  return out;
+}
+
+/** Body of PATCH /v1/settings: `{ sip?: {port, tlsPort, tlsMinVersion, digestAlgorithms}, web?: {port, httpRedirectPort, tlsMinVersion, idleTimeoutMinutes} }`. */
 export function parseSettingsChange(body: unknown): ServiceSettingsInput {
   const obj = asObject(body);
   onlyKnown(obj, ['sip', 'web']);
@@ -588,12 +609,13 @@ export function parseSettingsChange(body: unknown): ServiceSettingsInput {
     for (const key of Object.keys(s)) if (!allowed.includes(key)) invalid(`${name}.${key}`, `unknown field "${key}"; expected one of ${allowed.join(', ')}`);
     return s;
   };
-  const sip = section('sip', ['port', 'tlsPort', 'tlsMinVersion']);
+  const sip = section('sip', ['port', 'tlsPort', 'tlsMinVersion', 'digestAlgorithms']);
   if (sip !== undefined) {
     const s: NonNullable<ServiceSettingsInput['sip']> = {};
     if (sip.port !== undefined) s.port = checkPort(sip.port, 'sip.port');
     if (sip.tlsPort !== undefined) s.tlsPort = checkPort(sip.tlsPort, 'sip.tlsPort');
     if (sip.tlsMinVersion !== undefined) s.tlsMinVersion = checkOneOf<TlsMinVersion>(sip.tlsMinVersion, 'sip.tlsMinVersion', ['TLSv1.2', 'TLSv1.3']);
+    if (sip.digestAlgorithms !== undefined) s.digestAlgorithms = checkDigestAlgorithms(sip.digestAlgorithms);
     out.sip = s;
   }
   const web = section('web', ['port', 'httpRedirectPort', 'tlsMinVersion', 'idleTimeoutMinutes']);

@@ -160,7 +160,7 @@ export class DaemonAdminBackend implements AdminBackend {
   getSettings(): ServiceSettingsView {
     const c = this.d.config.current;
     return {
-      sip: { port: c.sip.port, tlsPort: c.sip.tlsPort, tlsMinVersion: c.tls.minVersion },
+      sip: { port: c.sip.port, tlsPort: c.sip.tlsPort, tlsMinVersion: c.tls.minVersion, digestAlgorithms: [...c.sip.digestAlgorithms] },
       web: { ...c.web },
       restartRequired: portsOf(c) !== this.startPorts,
     };
@@ -171,7 +171,8 @@ export class DaemonAdminBackend implements AdminBackend {
     const sip = input.sip ?? {};
     this.apply({
       ...c,
-      sip: merged(c.sip, { port: sip.port, tlsPort: sip.tlsPort }),
+      // The SIP service reads digestAlgorithms at each challenge: applies at once.
+      sip: merged(c.sip, { port: sip.port, tlsPort: sip.tlsPort, digestAlgorithms: sip.digestAlgorithms && [...sip.digestAlgorithms] }),
       tls: merged(c.tls, { minVersion: sip.tlsMinVersion }),
       web: merged(c.web, input.web),
     });

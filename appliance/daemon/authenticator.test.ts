@@ -88,6 +88,33 @@ test('challenges offer SHA-256 first, then MD5, with qop=auth', () => {
   assert.equal(parseChallenge(auth.challengeHeaders(407, true)[0]!.value).stale, true);
 });
 
+test('the offered algorithms are read at each challenge: a changed setting applies to the next one', () => {
+  let offered: ('SHA-256' | 'MD5')[] = ['SHA-256', 'MD5'];
+  const auth = new Authenticator(REALM, SECRET, new VirtualClock(1_700_000_000_000), ACCOUNTS, { algorithms: () => offered });
+  const algorithms = () => auth.challengeHeaders(401, false).map((h) => parseChallenge(h.value).algorithm);
+  assert.deepEqual(algorithms(), ['SHA-256', 'MD5']);
+  offered = ['MD5', 'SHA-256'];
+  assert.deepEqual(algorithms(), ['MD5', 'SHA-256'], 'MD5 first for phones that read only the first challenge');
+  offered = ['MD5'];
+  assert.deepEqual(algorithms(), ['MD5']);
+  // A fixed list still works.
+  const fixed = new Authenticator(REALM, SECRET, new VirtualClock(1_700_000_000_000), ACCOUNTS, { algorithms: ['SHA-256'] });
+  assert.deepEqual(fixed.challengeHeaders(407, false).map((h) => parseChallenge(h.value).algorithm), ['SHA-256']);
+});
+
+test('credentials in an algorithm not offered (any more) get a fresh challenge, never authentication', () => {
+  let offered: ('SHA-256' | 'MD5')[] = ['SHA-256', 'MD5'];
+  const auth = new Authenticator(REALM, SECRET, new VirtualClock(1_700_000_000_000), ACCOUNTS, { algorithms: () => offered });
+  const nonce = nonceOf(auth);
+  offered = ['SHA-256'];
+  assert.deepEqual(auth.authenticate(register([credentials({ nonce, algorithm: 'MD5' })]), 'authorization'), { kind: 'challenge', stale: false });
+  assert.deepEqual(auth.authenticate(register([credentials({ nonce, qop: false })]), 'authorization'), { kind: 'challenge', stale: false }, 'no algorithm parameter means MD5');
+  assert.equal(auth.authenticate(register([credentials({ nonce, algorithm: 'SHA-256' })]), 'authorization').kind, 'authenticated');
+  offered = ['MD5'];
+  assert.equal(auth.authenticate(register([credentials({ nonce, algorithm: 'SHA-256', nc: 2 })]), 'authorization').kind, 'challenge');
+  assert.equal(auth.authenticate(register([credentials({ nonce, algorithm: 'MD5', nc: 3 })]), 'authorization').kind, 'authenticated');
+});
+
 test('no credentials: a plain challenge', () => {
   const { auth } = setup();
   assert.deepEqual(auth.authenticate(register([]), 'authorization'), { kind: 'challenge', stale: false });

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { DigestAlgorithmName } from '../config/schema';
 import { digestResponse, formatChallenge, normalizeAlgorithm, parseAuthorization, parseCredentials, SipAuthError, type DigestCredentials } from '../sip/auth/digest';
 import { createNonce, nonceIssuedAt, verifyNonce } from '../sip/auth/nonce';
 import type { Clock } from '../sip/clock';
@@ -21,7 +22,7 @@ export type AuthOutcome =
   | { kind: 'forbidden'; username: string; reason: 'unknown-user' | 'bad-response' | 'malformed' };
 
 /** RFC 8760 §2.4: offer the strongest algorithm first, MD5 last for old phones. */
-const OFFERED: readonly ('SHA-256' | 'MD5')[] = ['SHA-256', 'MD5'];
+const OFFERED: readonly DigestAlgorithmName[] = ['SHA-256', 'MD5'];
 const NONCE_LIFETIME_MS = 5 * 60_000;
 /** Nonces whose last nonce-count is remembered; past this the least recently first-used is forgotten. */
 const MAX_TRACKED_NONCES = 100_000;
@@ -29,8 +30,12 @@ const MAX_TRACKED_NONCES = 100_000;
 export interface AuthenticatorOptions {
   /** Bound of the nonce-count memory (default 100,000 nonces, a few MiB). */
   maxTrackedNonces?: number;
-  /** Challenges offered, most preferred first (config sip.digestAlgorithms). */
-  algorithms?: readonly ('SHA-256' | 'MD5')[];
+  /**
+   * Challenges offered, most preferred first (config sip.digestAlgorithms); only these
+   * are accepted in credentials. A function is asked at every challenge and check, so
+   * a changed setting applies to the next request without a restart.
+   */
+  algorithms?: readonly DigestAlgorithmName[] | (() => readonly DigestAlgorithmName[]);
 }
 
 interface NonceUse {
@@ -51,7 +56,7 @@ export class Authenticator {
    */
   private readonly nonceUses = new Map<string, NonceUse>();
   private readonly maxTrackedNonces: number;
-  private readonly algorithms: readonly ('SHA-256' | 'MD5')[];
+  private readonly algorithms: () => readonly DigestAlgorithmName[];
 
   constructor(
     private readonly realm: string,
@@ -61,14 +66,15 @@ export class Authenticator {
     options: AuthenticatorOptions = {},
   ) {
     this.maxTrackedNonces = Math.max(1, options.maxTrackedNonces ?? MAX_TRACKED_NONCES);
-    this.algorithms = options.algorithms ?? OFFERED;
+    const algorithms = options.algorithms ?? OFFERED;
+    this.algorithms = typeof algorithms === 'function' ? algorithms : () => algorithms;
   }
 
   /** 401 challenges carry WWW-Authenticate; 407 Proxy-Authenticate (§22.2, §22.3). */
   challengeHeaders(status: 401 | 407, stale: boolean): Header[] {
     const name = status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
     const nonce = createNonce(this.secret, this.clock.now());
-    return this.algorithms.map((algorithm) => ({
+    return this.algorithms().map((algorithm) => ({
       name,
       value: formatChallenge({ realm: this.realm, nonce, algorithm, qop: ['auth'], ...(stale ? { stale: true } : {}), other: [] }),
     }));
@@ -89,6 +95,8 @@ export class Authenticator {
       if (creds.realm !== this.realm) continue; // meant for another hop
       const algorithm = normalizeAlgorithm(creds.algorithm ?? 'MD5');
       if (algorithm !== 'MD5' && algorithm !== 'SHA-256') continue;
+      // An algorithm no longer offered (e.g. MD5 after "SHA-256 only") gets a fresh challenge.
+      if (!this.algorithms().includes(algorithm)) continue;
       const verdict = verifyNonce(creds.nonce, this.secret, this.clock.now(), NONCE_LIFETIME_MS);
       if (verdict === 'stale') {
         stale = true;

@@ -99,8 +99,9 @@ export class SipService implements TransactionCore {
     // Only enabled extensions with a stored secret can authenticate; anything else is
     // an unknown user, answered exactly like a wrong password (no enumeration).
     const accounts = { find: (user: string) => (this.extension(user) ? options.secrets.get(user) : undefined) };
+    // Read at every challenge: `edgesip settings set --digest-algorithms` applies at once.
     this.auth = new Authenticator(options.realm, randomBytes(32), options.clock, accounts, {
-      algorithms: options.config.current.sip.digestAlgorithms,
+      algorithms: () => options.config.current.sip.digestAlgorithms,
     });
     this.calls = new B2bua({
       clock: options.clock,

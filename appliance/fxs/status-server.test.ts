@@ -82,10 +82,11 @@ describe('fxs status server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('the socket is 0600', () => {
+  test('the socket is 0660: owner and group, nothing for others', () => {
     const st = statSync(socketPath);
     assert.ok(st.isSocket());
-    assert.equal(st.mode & 0o777, 0o600);
+    assert.equal(st.mode & 0o777, 0o660);
+    assert.equal(st.mode & 0o007, 0, 'others have no access');
   });
 
   test('GET /v1/status returns the current status as JSON, fresh each time', async () => {
@@ -144,7 +145,7 @@ describe('fxs status socket lifecycle', () => {
       await assert.rejects(controlRequest(socketPath, 'GET', '/v1/status'), (err: unknown) => err instanceof ControlClientError && err.code === 'EDGESIP_ERR_NOT_RUNNING');
       const logs: LogEntry[] = [];
       const server = await startFxsStatusServer({ socketPath, status: sampleStatus, logger: memoryLogger(logs) });
-      assert.equal(statSync(socketPath).mode & 0o777, 0o600);
+      assert.equal(statSync(socketPath).mode & 0o777, 0o660);
       assert.equal((await controlRequest(socketPath, 'GET', '/v1/status')).status, 200);
       await server.close();
       await server.close(); // twice is harmless

@@ -1,6 +1,6 @@
 /**
  * The FXS agent's status socket: HTTP/1.1 with JSON on a UNIX socket in its data dir
- * (mode 0600, so only root and the agent's user read it), serving one route,
+ * (mode 0660, so only root, the agent's user and members of its group read it), serving one route,
  * GET /v1/status → FxsStatus. `edgesip fxs status` is its client.
  *
  * It only reads: no request body is ever used or logged. The socket handling is the

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { defaultConfig } from '../../appliance/config/schema';
-import type { AclView, BlockView, CallRecord, DialRule, ExtensionView, LanguageView, StatusView } from '../../appliance/control/backend';
+import type { AclView, BlockView, CallRecord, DialRule, ExtensionView, LanguageView, ServiceSettingsView, StatusView } from '../../appliance/control/backend';
 import { digestResponse, parseChallenge } from '../../appliance/sip/auth/digest';
 import { launchBrowser, openAdminPage, screenshot, screenshotDir, type AdminPage } from '../helpers/browser';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
@@ -417,6 +417,36 @@ describe('web admin in chromium', () => {
     await page.getByTestId('error-current').waitFor();
     assert.equal(await page.getByTestId('error-current').textContent(), 'The current password is wrong.');
     assert.equal(await page.locator('#pw-new').inputValue(), 'Another-Admin-Pass-1');
+  });
+
+  test('settings: the digest algorithm order is saved through the API and offered at the next challenge', async () => {
+    await openPage('settings');
+    const select = page.locator('#set-digest');
+    assert.equal(await select.inputValue(), 'SHA-256,MD5');
+    assert.deepEqual(await select.locator('option').allTextContents(), ['SHA-256, then MD5', 'MD5, then SHA-256', 'SHA-256 only', 'MD5 only']);
+    await select.selectOption('MD5,SHA-256');
+    await page.getByTestId('settings-submit').click();
+    await expectNotice(/Settings saved/);
+    assert.equal(await page.getByTestId('restart-required').count(), 0, 'no restart for the digest algorithms');
+    const peer = await udpPeer(d.udpPort);
+    try {
+      assert.deepEqual(((await control(dataDir, 'GET', '/v1/settings')).body as ServiceSettingsView).sip.digestAlgorithms, ['MD5', 'SHA-256']);
+      const callId = `${randomBytes(6).toString('hex')}@web-test`;
+      peer.send(
+        `REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${peer.localPort};branch=${branch()};rport\r\nMax-Forwards: 70\r\n` +
+          `From: <sip:${EXT}@127.0.0.1>;tag=d1\r\nTo: <sip:${EXT}@127.0.0.1>\r\nCall-ID: ${callId}\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n`,
+      );
+      const challenge = await peer.next(5000);
+      assert.equal(statusOf(challenge), 401);
+      assert.equal(parseChallenge(headerOf(challenge!, 'WWW-Authenticate') ?? '').algorithm, 'MD5', 'MD5 is offered first now');
+      // The page shows the saved choice after a reload.
+      await page.reload();
+      await page.getByTestId('settings-form').waitFor();
+      assert.equal(await page.locator('#set-digest').inputValue(), 'MD5,SHA-256');
+    } finally {
+      peer.close();
+      assert.equal((await control(dataDir, 'PATCH', '/v1/settings', { sip: { digestAlgorithms: ['SHA-256', 'MD5'] } })).status, 200);
+    }
   });
 
   test('every page opens in English, without errors', async () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +14,7 @@ import { defaultConfig } from '../../appliance/config/schema';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { repoRoot } from '../helpers/paths';
 import { cli, cliAsync, okTo, register } from '../helpers/registering';
-import { headerOf, optionsRequest, statusOf, streamPeer, udpPeer } from '../helpers/sip-peer';
+import { headerOf, optionsRequest, statusOf, streamPeer, udpPeer, type Peer } from '../helpers/sip-peer';
 
 const GOOD = ['101', '102', '103', '104', '105', '106', '107', '108'];
 const BAD = '109';
@@ -191,6 +191,57 @@ describe('the same gateway over ONE TLS connection (SHA-256 digest)', () => {
   });
 });
 
+describe('digest algorithms set while running (edgesip settings set --digest-algorithms)', () => {
+  let d: RunningDaemon;
+  before(async () => {
+    d = await startDaemon();
+    const r = cli(d.dataDir, 'ext', 'add', '101', '--password', password('101'));
+    assert.equal(r.status, 0, r.stderr);
+  });
+  after(async () => {
+    await d?.stop();
+  });
+
+  /** The algorithms of the WWW-Authenticate challenges to a REGISTER without credentials, in order. */
+  async function challenged(peer: Peer): Promise<string[]> {
+    const callId = `${Math.random().toString(16).slice(2)}@algorithms`;
+    peer.send(
+      `REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${peer.localPort};branch=z9hG4bK${callId.slice(0, 8)};rport\r\n` +
+        `Max-Forwards: 70\r\nFrom: <sip:101@127.0.0.1>;tag=a1\r\nTo: <sip:101@127.0.0.1>\r\nCall-ID: ${callId}\r\nCSeq: 1 REGISTER\r\n` +
+        `Contact: <sip:101@127.0.0.1:${peer.localPort}>\r\nExpires: 300\r\nContent-Length: 0\r\n\r\n`,
+    );
+    const answer = await peer.next(3000);
+    assert.equal(statusOf(answer), 401, answer?.toString('latin1'));
+    return answer!
+      .toString('latin1')
+      .split('\r\n')
+      .filter((l) => /^WWW-Authenticate:/i.test(l))
+      .map((l) => /algorithm=([\w-]+)/.exec(l)?.[1] ?? 'MD5');
+  }
+
+  test('the next REGISTER is challenged in the new order, without a restart', async () => {
+    const peer = await udpPeer(d.udpPort);
+    try {
+      assert.deepEqual(await challenged(peer), ['SHA-256', 'MD5'], 'the default');
+      const set = cli(d.dataDir, 'settings', 'set', '--digest-algorithms', 'MD5,SHA-256');
+      assert.equal(set.status, 0, set.stderr);
+      assert.doesNotMatch(set.stdout, /restart/);
+      assert.deepEqual(await challenged(peer), ['MD5', 'SHA-256'], 'MD5 first, for phones that read only the first challenge');
+      // A client answering the first challenge (as SIPp does) now uses MD5, and is let in.
+      assert.equal((await register(peer, '101', password('101'))).status, 200);
+
+      assert.equal(cli(d.dataDir, 'settings', 'set', '--digest-algorithms', 'SHA-256').status, 0);
+      assert.deepEqual(await challenged(peer), ['SHA-256']);
+      assert.equal((await register(peer, '101', password('101'))).status, 200);
+      assert.deepEqual(JSON.parse(cli(d.dataDir, 'settings', 'show', '--json').stdout).sip.digestAlgorithms, ['SHA-256']);
+      assert.deepEqual(JSON.parse(readFileSync(join(d.dataDir, 'config.json'), 'utf8')).sip.digestAlgorithms, ['SHA-256'], 'saved');
+      assert.equal(d.child.exitCode, null, 'the same daemon all along');
+    } finally {
+      peer.close();
+    }
+  });
+});
+
 describe('attack tools and the IP black/white list', () => {
   const daemon = legacyClientDaemon();
   let d: RunningDaemon;
@@ -317,11 +368,12 @@ describe('power loss', () => {
 });
 
 describe('control socket', () => {
-  test('is created 0600 and refuses bad input naming the field', async () => {
+  test('is created 0660 and refuses bad input naming the field', async () => {
     const d = await startDaemon();
     try {
-      const { statSync } = await import('node:fs');
-      assert.equal(statSync(join(d.dataDir, 'control.sock')).mode & 0o777, 0o600);
+      const mode = statSync(join(d.dataDir, 'control.sock')).mode & 0o777;
+      assert.equal(mode, 0o660);
+      assert.equal(mode & 0o007, 0, 'others have no access');
       const r = cli(d.dataDir, 'ext', 'add', '200', '--password', 'short');
       assert.equal(r.status, 1);
       assert.match(r.stderr, /password/);
@@ -334,4 +386,42 @@ describe('control socket', () => {
       await d.stop();
     }
   });
+
+  // The appliance's SSH admin is in group edgesip and runs edgesip without sudo.
+  test("a member of the socket's group may use edgesip; anyone else is told to join the group or use sudo", { skip: canSwitchUser() ? false : 'needs root that may switch user' }, async () => {
+    const d = await startDaemon();
+    try {
+      const socket = join(d.dataDir, 'control.sock');
+      // Traversable by all, so that only the socket's own mode decides.
+      chmodSync(d.dataDir, 0o711);
+      chownSync(socket, 0, SERVICE_GID);
+      const asNobody = (gid: number, lang: string) =>
+        spawnSync(process.execPath, [join(repoRoot(), 'dist', 'edgesip.js'), '--data-dir', d.dataDir, 'status', '--json'], { uid: NOBODY, gid, encoding: 'utf8', timeout: 15000, env: { ...process.env, LANG: lang } });
+
+      const member = asNobody(SERVICE_GID, 'C');
+      assert.equal(member.status, 0, member.stderr);
+      assert.equal(typeof JSON.parse(member.stdout).version, 'string');
+
+      const other = asNobody(NOBODY, 'C');
+      assert.equal(other.status, 1);
+      assert.match(other.stderr, /permission denied on .*control\.sock: join group edgesip \(then log in again\) or use sudo/);
+      const otherZh = asNobody(NOBODY, 'zh_CN.UTF-8');
+      assert.equal(otherZh.status, 1);
+      assert.match(otherZh.stderr, /无权访问 .*control\.sock：请加入 edgesip 组（之后重新登录）或使用 sudo/);
+    } finally {
+      await d.stop();
+    }
+  });
 });
+
+/** nobody/nogroup, and a group id standing for the service account's group. */
+const NOBODY = 65534;
+const SERVICE_GID = 64999;
+
+/** True when this process may run children as another user (root, not in a user namespace). */
+/** Root that may become nobody, and nobody may run this node and read the CLI (a clone under a private home may not be readable). */
+function canSwitchUser(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const cli = join(repoRoot(), 'dist', 'edgesip.js');
+  return spawnSync(process.execPath, [cli, '--version'], { uid: NOBODY, gid: NOBODY, stdio: 'ignore' }).status === 0;
+}

@@ -1,5 +1,5 @@
-/** edgesip settings show|set — ports and TLS of SIP and of the web admin, the web idle timeout. */
-import type { TlsMinVersion } from '../../config/schema';
+/** edgesip settings show|set — ports and TLS of SIP and of the web admin, the SIP digest algorithms, the web idle timeout. */
+import { DIGEST_ALGORITHMS, type DigestAlgorithmName, type TlsMinVersion } from '../../config/schema';
 import type { ServiceSettingsInput, ServiceSettingsView } from '../../control/backend';
 import { printPairs } from './cert';
 import {
@@ -26,6 +26,7 @@ const FIELD_NAMES: Record<string, string> = {
   'sip.port': '--sip-port',
   'sip.tlsPort': '--sip-tls-port',
   'sip.tlsMinVersion': '--sip-tls-min',
+  'sip.digestAlgorithms': '--digest-algorithms',
   'web.port': '--web-port',
   'web.httpRedirectPort': '--web-redirect-port',
   'web.tlsMinVersion': '--web-tls-min',
@@ -37,6 +38,7 @@ const SET_OPTIONS = {
   'sip-port': { type: 'string' },
   'sip-tls-port': { type: 'string' },
   'sip-tls-min': { type: 'string' },
+  'digest-algorithms': { type: 'string' },
   'web-port': { type: 'string' },
   'web-redirect-port': { type: 'string' },
   'web-tls-min': { type: 'string' },
@@ -72,6 +74,8 @@ async function set(args: string[], ctx: CliContext): Promise<number> {
   port('web-idle-timeout', (v) => (web.idleTimeoutMinutes = v));
   const sipTls = tlsVersionOption(ctx, values, 'sip-tls-min');
   if (sipTls !== undefined) sip.tlsMinVersion = sipTls;
+  const algorithms = digestAlgorithmsOption(ctx, values);
+  if (algorithms !== undefined) sip.digestAlgorithms = algorithms;
   const webTls = tlsVersionOption(ctx, values, 'web-tls-min');
   if (webTls !== undefined) web.tlsMinVersion = webTls;
   const input: ServiceSettingsInput = {};
@@ -110,6 +114,21 @@ function tlsVersionOption(ctx: CliContext, values: Parsed['values'], name: strin
   return version;
 }
 
+/**
+ * `--digest-algorithms MD5,SHA-256`: the names, most preferred first (any case;
+ * `sha256` too). A name that is no algorithm is a usage error; a repeated one is the
+ * daemon's to refuse.
+ */
+function digestAlgorithmsOption(ctx: CliContext, values: Parsed['values']): DigestAlgorithmName[] | undefined {
+  const v = stringOption(values, 'digest-algorithms');
+  if (v === undefined) return undefined;
+  return v.split(',').map((item) => {
+    const name = DIGEST_ALGORITHMS.find((a) => a.replace('-', '') === item.trim().toUpperCase().replace('-', ''));
+    if (name === undefined) throw new UsageError(ctx.t('badDigestAlgorithms', { value: v }), GROUP);
+    return name;
+  });
+}
+
 /** The settings as aligned lines; the restart advice when saved ports are not in use yet. */
 export function printSettings(ctx: CliContext, s: ServiceSettingsView): void {
   const { sip, web } = s;
@@ -117,6 +136,7 @@ export function printSettings(ctx: CliContext, s: ServiceSettingsView): void {
     [ctx.t('settingSipPort'), String(sip.port)],
     [ctx.t('settingSipTlsPort'), String(sip.tlsPort)],
     [ctx.t('settingSipTlsMin'), sip.tlsMinVersion],
+    [ctx.t('settingDigestAlgorithms'), sip.digestAlgorithms.join(', ')],
     [ctx.t('settingWebPort'), web.port === 0 ? ctx.t('settingOff') : String(web.port)],
     [ctx.t('settingWebRedirectPort'), web.httpRedirectPort === 0 ? ctx.t('noneValue') : String(web.httpRedirectPort)],
     [ctx.t('settingWebTlsMin'), web.tlsMinVersion],

@@ -499,14 +499,14 @@ export class FakeBackend implements AdminBackend {
   }
 
   /** The saved settings; the ports in use are those of the start (restartRequired when they differ). */
-  settings: ServiceSettings = { sip: { port: 5060, tlsPort: 5061, tlsMinVersion: 'TLSv1.2' }, web: defaultWeb() };
+  settings: ServiceSettings = { sip: { port: 5060, tlsPort: 5061, tlsMinVersion: 'TLSv1.2', digestAlgorithms: ['SHA-256', 'MD5'] }, web: defaultWeb() };
   private readonly portsInUse = portsOf(this.settings);
   /** Every settings change received. */
   readonly settingsInputs: ServiceSettingsInput[] = [];
 
   getSettings(): ServiceSettingsView {
     const { sip, web } = this.settings;
-    return { sip: { ...sip }, web: { ...web }, restartRequired: portsOf(this.settings) !== this.portsInUse };
+    return { sip: { ...sip, digestAlgorithms: [...sip.digestAlgorithms] }, web: { ...web }, restartRequired: portsOf(this.settings) !== this.portsInUse };
   }
   async updateSettings(input: ServiceSettingsInput): Promise<ServiceSettingsView> {
     this.settingsInputs.push(input);

@@ -15,13 +15,23 @@ const TLS_VERSIONS = [
   { value: 'TLSv1.3', label: 'TLS 1.3' },
 ] as const;
 
-type SettingsDraft = Record<'sipPort' | 'sipTlsPort' | 'sipTls' | 'webPort' | 'webRedirect' | 'webTls' | 'idle', string>;
+/** The digest challenges offered, most preferred first: every list the API accepts, as "A,B". */
+const DIGEST_CHOICES = () =>
+  [
+    { value: 'SHA-256,MD5', label: t('settings.digestShaThenMd5') },
+    { value: 'MD5,SHA-256', label: t('settings.digestMd5ThenSha') },
+    { value: 'SHA-256', label: t('settings.digestShaOnly') },
+    { value: 'MD5', label: t('settings.digestMd5Only') },
+  ] as const;
+
+type SettingsDraft = Record<'sipPort' | 'sipTlsPort' | 'sipTls' | 'digest' | 'webPort' | 'webRedirect' | 'webTls' | 'idle', string>;
 
 function draftOf(s: ServiceSettingsView): SettingsDraft {
   return {
     sipPort: String(s.sip.port),
     sipTlsPort: String(s.sip.tlsPort),
     sipTls: s.sip.tlsMinVersion,
+    digest: s.sip.digestAlgorithms.join(','),
     webPort: String(s.web.port),
     webRedirect: String(s.web.httpRedirectPort),
     webTls: s.web.tlsMinVersion,
@@ -36,7 +46,7 @@ function ServiceSettingsForm(props: { settings: ServiceSettingsView; onSaved: (s
   const e = action.error;
   const submit = async () => {
     const body = {
-      sip: { port: numberOrText(d.sipPort), tlsPort: numberOrText(d.sipTlsPort), tlsMinVersion: d.sipTls },
+      sip: { port: numberOrText(d.sipPort), tlsPort: numberOrText(d.sipTlsPort), tlsMinVersion: d.sipTls, digestAlgorithms: d.digest.split(',') as ServiceSettingsView['sip']['digestAlgorithms'] },
       web: { port: numberOrText(d.webPort), httpRedirectPort: numberOrText(d.webRedirect), tlsMinVersion: d.webTls, idleTimeoutMinutes: numberOrText(d.idle) },
     };
     let saved: ServiceSettingsView | undefined;
@@ -53,6 +63,16 @@ function ServiceSettingsForm(props: { settings: ServiceSettingsView; onSaved: (s
       <${TextField} id="set-sip-port" name="sip.port" type="number" label=${t('settings.sipPort')} value=${d.sipPort} onInput=${set('sipPort')} error=${e} />
       <${TextField} id="set-sip-tls-port" name="sip.tlsPort" type="number" label=${t('settings.sipTlsPort')} value=${d.sipTlsPort} onInput=${set('sipTlsPort')} error=${e} />
       <${SelectField} id="set-sip-tls" name="sip.tlsMinVersion" label=${t('settings.tlsMinVersion')} value=${d.sipTls} options=${TLS_VERSIONS} onChange=${set('sipTls')} error=${e} />
+      <${SelectField}
+        id="set-digest"
+        name="sip.digestAlgorithms"
+        label=${t('settings.digestAlgorithms')}
+        hint=${t('settings.digestAlgorithmsHint')}
+        value=${d.digest}
+        options=${DIGEST_CHOICES()}
+        onChange=${set('digest')}
+        error=${e}
+      />
     </fieldset>
     <fieldset class="form-grid span-all">
       <legend>${t('settings.web')}</legend>
