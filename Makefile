@@ -1,6 +1,6 @@
 # EdgeSIP build entry points. `make run` and `make test` work on a fresh Debian 12
 # machine: each installs what it needs (apt, npm) when missing.
-.PHONY: all deps build run test test-unit test-deb deb bench fuzz lint clean
+.PHONY: all deps build run test test-unit test-deb test-image image deb bench fuzz lint clean
 
 DATA_DIR ?= var
 RUN_ARGS ?=
@@ -28,6 +28,18 @@ test-unit:
 # run, upgrade, remove and purge in Debian 12 chroots (arm64 under qemu-user).
 test-deb:
 	bash test/deb/run.sh
+
+# The arm64 appliance images in build/ (BOARD=uefi, rpi or all), as root on a Debian 12
+# build machine; host tools are installed when missing. See docs/image.md.
+BOARD ?= all
+image: deps
+	BOARD=$(BOARD) bash image/build.sh
+
+# Builds both images, then boots the UEFI one in qemu (arm64 under TCG) and checks it
+# from the outside: SSH, SIPp registrations and a call, TLS, reboots, a power cut.
+test-image:
+	BOARD=all bash image/build.sh
+	bash test/qemu/run.sh
 
 ARCH ?= arm64
 # build/edgesip_<version>_$(ARCH).deb (ARCH=arm64 or amd64).

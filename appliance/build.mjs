@@ -58,6 +58,8 @@ const binaries = {
   edgesipd: 'appliance/main/edgesipd.ts',
   edgesip: 'appliance/main/edgesip.ts',
   'edgesip-fxs': 'appliance/main/edgesip-fxs.ts',
+  // Internal to the appliance image (its boot units run it): no wrapper in /usr/bin.
+  'edgesip-image-setup': 'appliance/main/edgesip-image-setup.ts',
 };
 
 await build({

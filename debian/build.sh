@@ -53,9 +53,11 @@ mkdir -p "$src/appliance/cli"
 cp appliance/cli/completion.bash "$src/appliance/cli/"
 
 # The bundles, without their shebang (wrappers in /usr/bin and /usr/sbin run them
-# with Debian's node), and their source maps for readable stack traces.
+# with Debian's node; edgesip-image-setup has none: the image's boot units run
+# /usr/bin/node /usr/lib/edgesip/edgesip-image-setup.js), and their source maps for
+# readable stack traces.
 stage=$src/debian/stage
-for bin in edgesipd edgesip edgesip-fxs; do
+for bin in edgesipd edgesip edgesip-fxs edgesip-image-setup; do
   tail -n +2 "dist/$bin.js" > "$stage/$bin.js"
   cp "dist/$bin.js.map" "$stage/"
 done
