@@ -42,9 +42,10 @@ chmod 0755 "$root"/usr/libexec/edgesip-image/* "$root/etc/initramfs-tools/hooks/
   "$root/etc/initramfs-tools/scripts/local-bottom/edgesip-data"
 mkdir -p "$root/data" "$root/boot/firmware"
 
-# The administrator: SSH keys and an optional password come from the provisioning
+# The administrator (group edgesip: the edgesip command; systemd-journal: the whole
+# journal without sudo). SSH keys and an optional password come from the provisioning
 # file at first boot. '*' is no password at all (not "locked": key login works).
-in_root useradd --uid 1000 --user-group --groups sudo,edgesip --home-dir /home/admin --no-create-home \
+in_root useradd --uid 1000 --user-group --groups sudo,edgesip,systemd-journal --home-dir /home/admin --no-create-home \
   --shell /bin/bash --comment "EdgeSIP administrator" admin
 in_root usermod --password '*' admin
 # No password on any account: every shadow entry must be '*' or '!…'.
@@ -57,6 +58,7 @@ in_root systemctl enable edgesip-data-init.service edgesip-provision.service edg
   systemd-timesyncd.service >/dev/null
 # Jobs that write to the read-only root: the machine-id lives on /data (bound by the
 # initramfs), and packages change only by a whole-slot update, never by apt.
+in_root systemctl set-default multi-user.target >/dev/null
 in_root systemctl mask systemd-machine-id-commit.service apt-daily.timer apt-daily-upgrade.timer \
   dpkg-db-backup.timer >/dev/null
 # The kernel's device trees under a stable name for U-Boot's boot script.

@@ -38,14 +38,16 @@ EDGESIP_DEB=$deb mmdebstrap --mode=root --variant=minbase --architectures=arm64 
   --components="${components// /,}" --include="$include" \
   --aptopt='APT::Install-Recommends "false"' \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-  --dpkgopt='path-include=/usr/share/doc/edgesip/*' \
-  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-include=/usr/share/man/man1/edgesip*' \
-  --dpkgopt='path-include=/usr/share/man/man8/edgesipd*' \
+  --dpkgopt='path-include=/usr/share/doc/edgesip' --dpkgopt='path-include=/usr/share/doc/edgesip/*' \
+  --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-include=/usr/share/man/man1' --dpkgopt='path-include=/usr/share/man/man1/edgesip*' \
+  --dpkgopt='path-include=/usr/share/man/man8' --dpkgopt='path-include=/usr/share/man/man8/edgesipd*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
   --skip=essential/unlink \
   --setup-hook='mkdir -p "$1/var/cache/apt/archives"' \
   --setup-hook="sync-in '$cache' /var/cache/apt/archives/" \
   --essential-hook="bash '$PWD/image/essential.sh' \"\$1\"" \
+  --customize-hook="sync-out /var/cache/apt/archives '$cache'" \
   --customize-hook="bash '$PWD/image/customize.sh' \"\$1\"" \
   --customize-hook="sync-out /var/cache/apt/archives '$cache'" \
   --customize-hook="copy-out /tmp/bootloader-debs '$(dirname "$out")'" \
