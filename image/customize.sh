@@ -29,10 +29,14 @@ in_root apt-get install -y -q -o Dpkg::Use-Pty=0 "/tmp/$(basename "$EDGESIP_DEB"
 # is assembled by grub-mkimage. Downloaded into apt's cache so the next build has them.
 : >"$root/tmp/bootloader-debs"
 for pkg in grub-efi-arm64-bin u-boot-rpi raspi-firmware; do
-  file=$(in_root sh -c "cd /var/cache/apt/archives && apt-get download --print-uris $pkg" | awk '{print $2}')
+  # --print-uris prints nothing for a file already in the current directory, so
+  # ask from an empty one.
+  file=$(in_root sh -c "mkdir -p /tmp/uris && cd /tmp/uris && apt-get download --print-uris $pkg" | awk '{print $2}')
+  [ -n "$file" ] || { echo "image: no download for $pkg" >&2; exit 1; }
   [ -s "$root/var/cache/apt/archives/$file" ] || in_root sh -c "cd /var/cache/apt/archives && apt-get download -q $pkg"
   echo "$file" >>"$root/tmp/bootloader-debs"
 done
+rmdir "$root/tmp/uris"
 
 # overlays/ is the root filesystem's own files (units, configuration, first-boot
 # scripts); boot/edgesip.conf.example also goes onto the boot partition.

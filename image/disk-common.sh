@@ -14,7 +14,8 @@ extract_deb() {
   local list deb
   list=$(dirname "$(dirname "$rootfs")")/bootloader-debs
   [ -f "$list" ] || list=build/image-work/bootloader-debs
-  deb=$(grep "^$1_" "$list" | tail -1)
+  deb=$(grep "^$1_" "$list" | tail -1 || true)
+  [ -n "$deb" ] || { echo "image: $1 is not in $list" >&2; return 1; }
   deb=${EDGESIP_CACHE:-/var/cache/edgesip-test}/image-apt-arm64/$deb
   [ -s "$deb" ] || { echo "image: $1 not downloaded ($deb)" >&2; return 1; }
   mkdir -p "$2"
