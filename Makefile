@@ -19,7 +19,7 @@ run: build
 	@echo "web admin: https://127.0.0.1:8443/ — user admin; the first start prints its password once below"
 	node dist/edgesipd.js --data-dir $(DATA_DIR) $(RUN_ARGS)
 
-test: test-unit test-deb
+test: test-unit test-deb test-image
 
 test-unit:
 	bash test/run.sh

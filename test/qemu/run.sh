@@ -4,13 +4,17 @@
 # The image itself is never written: each VM runs on a qcow2 overlay in a temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo --preserve-env=EDGESIP_CACHE,EDGESIP_IMAGE,EDGESIP_RPI_IMAGE,EDGESIP_KEEP_QEMU bash "$0" "$@"
+fi
 export EDGESIP_ROOT=$PWD
 
 # Host tools, installed only when missing (tool or file : Debian package).
 need_apt=()
 for check_pkg in qemu-system-aarch64:qemu-system-arm /usr/share/AAVMF/AAVMF_CODE.fd:qemu-efi-aarch64 \
   qemu-img:qemu-utils qemu-io:qemu-utils mcopy:mtools sfdisk:fdisk ssh:openssh-client ssh-keygen:openssh-client \
-  sipp:sip-tester openssl:openssl zstd:zstd ip:iproute2 unshare:util-linux node:nodejs npm:npm; do
+  sipp:sip-tester openssl:openssl zstd:zstd ip:iproute2 unshare:util-linux node:nodejs npm:npm \
+  mkimage:u-boot-tools debugfs:e2fsprogs blkid:util-linux mdir:mtools; do
   check=${check_pkg%%:*} pkg=${check_pkg#*:}
   case "$check" in
     /*) [ -e "$check" ] ;;
@@ -58,4 +62,6 @@ for f in "${listed[@]}"; do compiled+=("dist-test/${f%.ts}.js"); done
 # network, every hostfwd listens on 127.0.0.1, and the guest can reach nothing outside.
 mkdir -p test-artifacts/qemu
 echo "== image tests on Node $(node --version) (${#compiled[@]} files; serial logs in test-artifacts/qemu/)"
-unshare --net -- bash -c 'ip link set lo up && exec node --test "$@"' netns "${compiled[@]}"
+# One file at a time: node --test would run them in parallel, and the Pi image's checks
+# (decompressing, dd, debugfs) would then slow the UEFI VM's timed first boot.
+unshare --net -- bash -c 'ip link set lo up && for f; do node --test "$f" || exit; done' netns "${compiled[@]}"
