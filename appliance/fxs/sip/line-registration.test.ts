@@ -43,8 +43,11 @@ describe('FXS line registration', () => {
     assert.ok(firstRetry >= 23 && firstRetry <= 30, `first retry in ${firstRetry} s`);
     clock.advance(31_000);
     assert.equal(reg.view().registration, 'failed');
-    const secondRetry = reg.view().retryInSeconds!;
-    assert.ok(secondRetry >= 47 && secondRetry <= 60, `the wait doubles: ${secondRetry} s`);
+    // The wait counts from the second refusal (the last request's answer, 10 ms after it
+    // went out), not from the first retry: 60 s minus up to 20 % jitter.
+    const secondRefusalAt = sent.at(-1)!.at + 10;
+    const secondWait = (clock.now() + reg.view().retryInSeconds! * 1000 - secondRefusalAt) / 1000;
+    assert.ok(secondWait >= 47 && secondWait <= 61, `the wait doubles: ${secondWait} s`);
     clock.advance(61_000);
     assert.equal(reg.view().registration, 'auth-failed', 'the third refusal stops the line');
     assert.match(reg.view().lastError ?? '', /credentials refused 3 times/);
