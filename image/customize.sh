@@ -57,7 +57,7 @@ if awk -F: '$2 != "*" && $2 !~ /^!/ { print $1; bad = 1 } END { exit !bad }' "$r
   echo "image: an account has a password set (above)" >&2; exit 1
 fi
 
-in_root systemctl enable edgesip-data-init.service edgesip-provision.service edgesip-setup.service \
+in_root systemctl enable edgesip-data-init.service edgesip-ssh-host-keys.service edgesip-provision.service edgesip-setup.service \
   edgesip-provision-pbx.service edgesip-boot-ok.service systemd-networkd.service systemd-resolved.service \
   systemd-timesyncd.service >/dev/null
 # Jobs that write to the read-only root: the machine-id lives on /data (bound by the
