@@ -63,8 +63,19 @@ in_root systemctl enable edgesip-data-init.service edgesip-ssh-host-keys.service
 # Jobs that write to the read-only root: the machine-id lives on /data (bound by the
 # initramfs), and packages change only by a whole-slot update, never by apt.
 in_root systemctl set-default multi-user.target >/dev/null
+# e2scrub checks ext4 on LVM snapshots only; there is no LVM here (and e2scrub_reap
+# alone took 33 s of the first boot under emulation).
 in_root systemctl mask systemd-machine-id-commit.service apt-daily.timer apt-daily-upgrade.timer \
-  dpkg-db-backup.timer >/dev/null
+  dpkg-db-backup.timer e2scrub_all.timer e2scrub_reap.service >/dev/null
+# The one initramfs, now that every package and overlays/ are in (essential.sh kept
+# update-initramfs idle until here).
+rm -f "$root/usr/sbin/update-initramfs"
+in_root dpkg-divert --quiet --local --rename --divert /usr/sbin/update-initramfs.edgesip-build --remove /usr/sbin/update-initramfs
+in_root update-initramfs -c -k all
+for link in vmlinuz initrd.img; do
+  [ -e "$root/$link" ] || { echo "image: /$link is missing or dangling" >&2; exit 1; }
+done
+
 # The kernel's device trees under a stable name for U-Boot's boot script.
 dtbs=$(cd "$root/usr/lib" && ls -d linux-image-* | sort -V | tail -1)
 ln -sfn "../usr/lib/$dtbs" "$root/boot/dtbs"

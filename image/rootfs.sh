@@ -54,6 +54,7 @@ EDGESIP_DEB=$deb mmdebstrap --mode=root --variant=minbase --architectures=arm64 
   --customize-hook="bash '$PWD/image/customize.sh' \"\$1\"" \
   --customize-hook="sync-out /var/cache/apt/archives '$cache'" \
   --customize-hook="copy-out /tmp/bootloader-debs '$(dirname "$out")'" \
+  --customize-hook="copy-out /var/log/dpkg.log '$(dirname "$out")'" \
   --customize-hook='rm -f "$1/tmp/bootloader-debs" "$1"/tmp/edgesip_*.deb' \
   --customize-hook='sed -i "/^force-unsafe-io\$/d" "$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap"' \
   "$suite" "$out" \

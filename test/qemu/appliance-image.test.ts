@@ -173,7 +173,7 @@ describe('EdgeSIP arm64 UEFI image in qemu', { timeout: 25 * 60_000 }, () => {
     await assertSystemRunning();
   });
 
-  test('4. edgesipd active, edgesip status as admin, / read-only, /data ext4 and grown, machine-id set', { timeout: 180_000 }, async () => {
+  test('4. edgesipd active, edgesip status as admin, / read-only, /data ext4 and grown, machine-id set, watchdog armed', { timeout: 180_000 }, async () => {
     running();
     assert.equal((await ssh.run('systemctl is-active edgesipd')).stdout.trim(), 'active');
 
@@ -191,6 +191,13 @@ describe('EdgeSIP arm64 UEFI image in qemu', { timeout: 25 * 60_000 }, () => {
     assert.ok(dataBytes > imageData, `/data (${dataBytes} bytes) is not larger than the image's data partition (${imageData} bytes): not grown`);
 
     assert.match((await ssh.output('cat /etc/machine-id')).trim(), /^[0-9a-f]{32}$/);
+
+    // The VM has an i6300esb: systemd (PID 1) must hold its device open and pet it.
+    const timeout = (await ssh.output('systemctl show --property=RuntimeWatchdogUSec --value')).trim();
+    assert.equal(timeout, '30s', 'RuntimeWatchdogSec of the image (system.conf.d)');
+    const fds = await ssh.output('sudo -n find /proc/1/fd -lname "/dev/watchdog*" -printf "%l\\n"');
+    assert.match(fds, /^\/dev\/watchdog\d*$/m, 'PID 1 does not hold a /dev/watchdog device open');
+    log(`watchdog: PID 1 holds ${fds.trim().split('\n').join(', ')} with a ${timeout} timeout`);
   });
 
   test('5. SIPp on the host registers 301 and 302 and calls 301 → 302 through the forwarded UDP port', { timeout: 300_000 }, async () => {

@@ -36,6 +36,13 @@ export function imagePath(): string {
   return path;
 }
 
+/** The Raspberry Pi image (build/…-rpi-arm64.img.zst, or $EDGESIP_RPI_IMAGE). */
+export function rpiImagePath(): string {
+  const path = process.env.EDGESIP_RPI_IMAGE || join(repoRoot(), 'build', `edgesip-${packageVersion()}-rpi-arm64.img.zst`);
+  if (!existsSync(path)) throw new Error(`Raspberry Pi image not found: ${path} (run \`make image\`, or set EDGESIP_RPI_IMAGE)`);
+  return path;
+}
+
 /**
  * The image as a raw disk in `dir`: a .zst file is decompressed there once (sparse);
  * a raw .img is used where it is (qemu opens it read-only as a backing file).

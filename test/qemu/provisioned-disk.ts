@@ -1,4 +1,4 @@
-import { open, writeFile } from 'node:fs/promises';
+import { open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { partition, type Partition, type RawImage } from './image-file';
 import { mustRun } from './run-command';
@@ -82,4 +82,18 @@ export async function readFromQcow2(qcow2: string, at: Pick<Partition, 'offset' 
   // counts skipped blocks in count=, so it is not used).
   const opts = `driver=raw,offset=${at.offset},size=${at.size},file.driver=qcow2,file.file.driver=file,file.file.filename=${qcow2.replace(/,/g, ',,')}`;
   await mustRun('qemu-img', ['convert', '--image-opts', opts, '-O', 'raw', out], { timeoutMs: 5 * 60_000 });
+}
+
+/**
+ * Adds `file` as `guestPath` (a new file; its directory must exist) to the ext4 partition
+ * `part` of the qcow2 disk `qcow2`, whose backing file is `image`: the partition is copied
+ * out of the image, written with `debugfs -w` and written back into the overlay.
+ */
+export async function addFileToExt4Partition(image: RawImage, qcow2: string, part: Partition, file: string, guestPath: string, dir: string): Promise<void> {
+  const ext4 = join(dir, `partition-${part.number}.ext4`);
+  await copyRange(image.path, part, ext4);
+  const r = await mustRun('debugfs', ['-w', '-R', `write ${file} ${guestPath}`, ext4], { timeoutMs: 60_000 });
+  if (/error|not found|exists/i.test(r.stderr.replace(/^debugfs [^\n]*\n/, ''))) throw new Error(`debugfs write ${guestPath}: ${r.stderr}`);
+  await writeIntoQcow2(qcow2, ext4, part);
+  await rm(ext4, { force: true });
 }

@@ -5,12 +5,11 @@
  * boot.scr loads.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { repoRoot } from '../helpers/paths';
-import { packageVersion, partitionTable, rawImage, type RawImage } from './image-file';
+import { partitionTable, rawImage, rpiImagePath, type RawImage } from './image-file';
 import { mustRun } from './run-command';
 
 const MiB = 1024 * 1024;
@@ -22,9 +21,7 @@ describe('Raspberry Pi image', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edgesip-rpi-image-'));
-    const path = process.env.EDGESIP_RPI_IMAGE || join(repoRoot(), 'build', `edgesip-${packageVersion()}-rpi-arm64.img.zst`);
-    assert.ok(existsSync(path), `Raspberry Pi image not found: ${path} (run \`make image\`)`);
-    image = await rawImage(dir, path);
+    image = await rawImage(dir, rpiImagePath());
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

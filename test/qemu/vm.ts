@@ -22,6 +22,11 @@ export interface ForwardedPorts {
 
 export interface VmConfig {
   disk: string;
+  /**
+   * The guest address the forwarded ports go to; by default the one qemu's DHCP hands
+   * out (10.0.2.15). A static address from edgesip.conf is reachable only when set here.
+   */
+  guestAddress?: string;
   /** This VM's copy of the UEFI variable store (kept across its reboots). */
   vars: string;
   ports: ForwardedPorts;
@@ -36,11 +41,12 @@ export interface VmConfig {
  * a network namespace with only loopback instead, so the guest reaches nothing else.
  */
 export function qemuArgs(c: VmConfig): string[] {
+  const guest = c.guestAddress ?? '';
   const fwd = [
-    `hostfwd=tcp:127.0.0.1:${c.ports.ssh}-:22`,
-    `hostfwd=udp:127.0.0.1:${c.ports.sip}-:5060`,
-    `hostfwd=tcp:127.0.0.1:${c.ports.sip}-:5060`,
-    `hostfwd=tcp:127.0.0.1:${c.ports.https}-:8443`,
+    `hostfwd=tcp:127.0.0.1:${c.ports.ssh}-${guest}:22`,
+    `hostfwd=udp:127.0.0.1:${c.ports.sip}-${guest}:5060`,
+    `hostfwd=tcp:127.0.0.1:${c.ports.sip}-${guest}:5060`,
+    `hostfwd=tcp:127.0.0.1:${c.ports.https}-${guest}:8443`,
   ];
   return [
     ...(c.name ? ['-name', c.name] : []),
@@ -63,6 +69,40 @@ export function qemuArgs(c: VmConfig): string[] {
   ];
 }
 
+/** A Raspberry Pi 3 B as qemu models it (`raspi3b`): no network, checked over its console. */
+export interface RaspiConfig {
+  /** The SD card: a qcow2 disk whose size is a power of two (qemu's SD card model wants one). */
+  disk: string;
+  /** U-Boot (u-boot.bin from the image's boot partition). */
+  uboot: string;
+  /** The device tree the Pi firmware would hand to U-Boot (bcm2837-rpi-3-b.dtb from the boot partition). */
+  dtb: string;
+}
+
+/**
+ * The qemu command line of a Raspberry Pi 3 B (4 Cortex-A53, 1 GiB: fixed by the machine).
+ * qemu cannot run the Pi's GPU firmware, so it does the firmware's part itself: it loads
+ * the `kernel=` of config.txt (U-Boot) at 0x80000 and passes the device tree in x0. From
+ * U-Boot on, everything comes from the SD card: boot.scr, the A/B state, the slot.
+ * No network: qemu 7.2's USB host controller (dwc2) enumerates devices for U-Boot but
+ * not for Linux's dwc2 driver ("Not connected"), so a usb-net NIC never appears.
+ */
+export function raspi3bArgs(c: RaspiConfig & { name?: string }): string[] {
+  return [
+    ...(c.name ? ['-name', c.name] : []),
+    '-M', 'raspi3b',
+    '-kernel', c.uboot,
+    '-dtb', c.dtb,
+    '-drive', `if=sd,format=qcow2,file=${c.disk}`,
+    '-display', 'none',
+    '-monitor', 'none',
+    // The first UART is the PL011 (Bluetooth on a Pi 3); the console that config.txt
+    // (enable_uart) and boot.scr (console=ttyS1) use is the mini UART, the second one.
+    '-serial', 'null',
+    '-serial', 'stdio',
+  ];
+}
+
 /** Free random ports for one VM (SIP free for both UDP and TCP). */
 export async function forwardedPorts(): Promise<ForwardedPorts> {
   const ssh = await freePort();
@@ -71,9 +111,12 @@ export async function forwardedPorts(): Promise<ForwardedPorts> {
   return { ssh, sip, https };
 }
 
+/** What a QemuVm runs: qemu's `virt` board with UEFI and user networking, or a Raspberry Pi 3 B. */
+type Machine = { kind: 'virt'; config: VmConfig } | { kind: 'raspi3b'; config: RaspiConfig };
+
 /**
  * One arm64 VM on a qcow2 disk. qemu runs in a pty (node-pty): its stdio serial port is
- * the guest's ttyAMA0, read by `console` (one transcript across all boots of this VM).
+ * the guest's console, read by `console` (one transcript across all boots of this VM).
  */
 export class QemuVm {
   readonly console: SerialConsole;
@@ -84,22 +127,46 @@ export class QemuVm {
   private pty: IPty | undefined;
   private exited: Promise<{ exitCode: number; signal?: number }> | undefined;
 
-  private constructor(readonly config: VmConfig & { name: string }, readonly extraArgs: string[]) {
-    this.console = new SerialConsole(config.name);
+  private constructor(readonly name: string, private readonly machine: Machine, readonly extraArgs: string[]) {
+    this.console = new SerialConsole(name);
   }
 
   /**
-   * A VM named `name` on `disk`, with fresh UEFI variables in `dir` and free ports.
+   * A `virt` VM named `name` on `disk`, with fresh UEFI variables in `dir` and free ports.
    * `extraArgs` are appended to the command line (e.g. `-bios` tests of the harness).
    */
   static async create(name: string, disk: string, dir: string, extraArgs: string[] = []): Promise<QemuVm> {
     const vars = join(dir, `${name}-AAVMF_VARS.fd`);
     copyFileSync(AAVMF_VARS, vars);
-    return new QemuVm({ name, disk, vars, ports: await forwardedPorts() }, extraArgs);
+    return new QemuVm(name, { kind: 'virt', config: { disk, vars, ports: await forwardedPorts() } }, extraArgs);
+  }
+
+  /** A Raspberry Pi 3 B VM named `name` (see raspi3bArgs). */
+  static raspi3b(name: string, config: RaspiConfig): QemuVm {
+    return new QemuVm(name, { kind: 'raspi3b', config }, []);
+  }
+
+  private get virt(): VmConfig {
+    if (this.machine.kind !== 'virt') throw new Error(`${this.name}: a ${this.machine.kind} VM has no network`);
+    return this.machine.config;
   }
 
   get ports(): ForwardedPorts {
-    return this.config.ports;
+    return this.virt.ports;
+  }
+
+  /** Where the forwarded ports go from the next boot on (undefined: qemu's DHCP address). */
+  set guestAddress(address: string | undefined) {
+    this.virt.guestAddress = address;
+  }
+
+  private args(): string[] {
+    switch (this.machine.kind) {
+      case 'virt':
+        return qemuArgs({ ...this.machine.config, name: this.name });
+      case 'raspi3b':
+        return raspi3bArgs({ ...this.machine.config, name: this.name });
+    }
   }
 
   get running(): boolean {
@@ -108,8 +175,8 @@ export class QemuVm {
 
   /** Starts qemu (again, on the same disk and UEFI variables); the console then expects this boot's output. */
   boot(): void {
-    if (this.pty) throw new Error(`${this.config.name}: qemu is already running (pid ${this.pty.pid})`);
-    const args = [...qemuArgs(this.config), ...this.extraArgs];
+    if (this.pty) throw new Error(`${this.name}: qemu is already running (pid ${this.pty.pid})`);
+    const args = [...this.args(), ...this.extraArgs];
     this.boots++;
     this.console.skipToEnd();
     this.console.note(`boot ${this.boots}: qemu-system-aarch64 ${args.join(' ')}`);
@@ -162,13 +229,13 @@ export class QemuVm {
    * `timeoutMs`. Throws (after killing qemu) when it does not.
    */
   async powerOff(ssh: SshClient, timeoutMs = 120_000): Promise<void> {
-    if (!this.pty) throw new Error(`${this.config.name}: not running`);
+    if (!this.pty) throw new Error(`${this.name}: not running`);
     this.console.note('power off: sudo systemctl poweroff over SSH');
     // ssh's own exit status does not matter: the guest may close the session before it answers.
     await ssh.run('sudo systemctl poweroff', { timeoutMs: 30_000 });
     if (await this.waitForExit(timeoutMs)) return;
     await this.kill();
-    throw new Error(`${this.config.name}: qemu still running ${(timeoutMs / 1000).toFixed(0)} s after \`systemctl poweroff\` (killed); last console output:\n${this.console.tail()}`);
+    throw new Error(`${this.name}: qemu still running ${(timeoutMs / 1000).toFixed(0)} s after \`systemctl poweroff\` (killed); last console output:\n${this.console.tail()}`);
   }
 
   /** A hard power cut: SIGKILL to qemu, then wait for it to be gone. */
@@ -181,6 +248,6 @@ export class QemuVm {
     } catch {
       // already gone
     }
-    if (!(await this.waitForExit(30_000))) throw new Error(`${this.config.name}: qemu (pid ${pty.pid}) did not end after SIGKILL`);
+    if (!(await this.waitForExit(30_000))) throw new Error(`${this.name}: qemu (pid ${pty.pid}) did not end after SIGKILL`);
   }
 }
