@@ -58,16 +58,22 @@ export async function copyRange(file: string, part: Pick<Partition, 'offset' | '
   }
 }
 
+/** mtools' options: MTOOLS_SKIP_CHECK, or it refuses a FAT whose size is no multiple of its geometry. */
+const MTOOLS = { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, timeoutMs: 60_000 };
+
 /** Puts `file` into the root of the FAT file system image `fatImage` as `name` (replacing it). */
 export async function addFileToFat(fatImage: string, file: string, name: string): Promise<void> {
-  // MTOOLS_SKIP_CHECK: mtools would otherwise refuse a FAT whose size is no multiple of its geometry.
-  await mustRun('mcopy', ['-i', fatImage, '-o', file, `::/${name}`], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, timeoutMs: 60_000 });
+  await mustRun('mcopy', ['-i', fatImage, '-o', file, `::/${name}`], MTOOLS);
+}
+
+/** Copies `name` from the root of the FAT image `fatImage` to the file `out`. */
+export async function copyFileFromFat(fatImage: string, name: string, out: string): Promise<void> {
+  await mustRun('mcopy', ['-i', fatImage, '-o', `::/${name}`, out], MTOOLS);
 }
 
 /** A file from the root of a FAT image (mtype), for checks of what a disk carries. */
 export async function readFileFromFat(fatImage: string, name: string): Promise<string> {
-  const r = await mustRun('mtype', ['-i', fatImage, `::/${name}`], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, timeoutMs: 60_000 });
-  return r.stdout;
+  return (await mustRun('mtype', ['-i', fatImage, `::/${name}`], MTOOLS)).stdout;
 }
 
 /** Writes `source` (exactly `at.size` bytes) at byte `at.offset` of the qcow2 disk `qcow2`. */

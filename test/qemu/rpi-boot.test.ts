@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConsoleShell } from './console-shell';
 import { partition, rawImage, rpiImagePath, type RawImage } from './image-file';
-import { addFileToExt4Partition, provisionedDisk, type ProvisionedDisk } from './provisioned-disk';
+import { addFileToExt4Partition, copyFileFromFat, provisionedDisk, type ProvisionedDisk } from './provisioned-disk';
 import { provisionedSecrets, provisioningFile, type Provisioning } from './provisioning-file';
 import { mustRun } from './run-command';
 import { QemuVm } from './vm';
@@ -34,7 +34,6 @@ import { QemuVm } from './vm';
 const BOOT_TIMEOUT_MS = 480_000;
 const HOSTNAME = 'edgesip-pi';
 const KEEP = process.env.EDGESIP_KEEP_QEMU === '1';
-const MTOOLS_ENV = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
 
 /** The smallest power of two ≥ n (qemu's SD card model wants such a size). */
 function powerOfTwoAtLeast(n: number): number {
@@ -91,8 +90,8 @@ describe('EdgeSIP Raspberry Pi image in qemu raspi3b: U-Boot A/B, first boot, co
       // What the Pi firmware would load (config.txt: kernel=u-boot.bin), from the disk's own boot partition.
       const uboot = join(dir, 'u-boot.bin');
       const dtb = join(dir, 'bcm2837-rpi-3-b.dtb');
-      await mustRun('mcopy', ['-i', disk.espImage, '::/u-boot.bin', uboot], { env: MTOOLS_ENV });
-      await mustRun('mcopy', ['-i', disk.espImage, '::/bcm2837-rpi-3-b.dtb', dtb], { env: MTOOLS_ENV });
+      await copyFileFromFat(disk.espImage, 'u-boot.bin', uboot);
+      await copyFileFromFat(disk.espImage, 'bcm2837-rpi-3-b.dtb', dtb);
       vm = QemuVm.raspi3b('rpi', { disk: disk.path, uboot, dtb });
       shell = new ConsoleShell(vm.console);
       console.log(`SD card ${(disk.size / 2 ** 20).toFixed(0)} MiB (image ${(image.size / 2 ** 20).toFixed(0)} MiB); console log ${vm.console.logFile}`);

@@ -21,7 +21,7 @@ import { QemuVm } from './vm';
 
 const BOOT_TIMEOUT_MS = 180_000;
 const STATIC = { address: '10.0.2.77/24', gateway: '10.0.2.2', dns: ['10.0.2.3'] };
-const STATIC_IP = '10.0.2.77';
+const STATIC_IP = STATIC.address.split('/')[0]!;
 /** What qemu's DHCP server hands out first. */
 const DHCP_IP = '10.0.2.15';
 const STATIC_UNIT = '/run/systemd/network/10-edgesip-static.network';
